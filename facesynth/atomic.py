@@ -1,0 +1,54 @@
+"""The one atomic writer: every file facesynth writes goes through here.
+
+Bytes go to a temporary name in the destination directory, are flushed and fsynced, and are then
+renamed over the final name, so a reader (or a resumed run after SIGKILL) sees either the whole
+file or no file at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+TMP_PREFIX = ".tmp-"
+
+
+@contextlib.contextmanager
+def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside `final`; rename it to `final` if the block succeeds.
+
+    For writers that insist on a filename (OpenEXR, PIL with a format from the suffix): the
+    temporary name keeps the final suffix.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=final.suffix, dir=final.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, final)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+
+
+def write_bytes(final: str | os.PathLike[str], data: bytes) -> Path:
+    """Atomically write `data` to `final`."""
+    with atomic_path(final) as tmp:
+        tmp.write_bytes(data)
+    return Path(final)
+
+
+def write_text(final: str | os.PathLike[str], text: str) -> Path:
+    return write_bytes(final, text.encode("utf-8"))
+
+
+def is_temporary(path: str | os.PathLike[str]) -> bool:
+    """True for leftovers of an interrupted write (safe to delete)."""
+    return Path(path).name.startswith(TMP_PREFIX)

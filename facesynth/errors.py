@@ -1,0 +1,30 @@
+"""Error types that are part of facesynth's interface.
+
+A `UserError` is the user's to fix (bad recipe, missing file, wrong checksum): the CLI prints its
+one-line message without a traceback and exits 2. A `WorkError` is a failure while working
+(a render crashed, a disk filled up): exit 1. Messages name the field, file or sample.
+"""
+
+from __future__ import annotations
+
+
+class FacesynthError(Exception):
+    """Base class of every error facesynth raises on purpose."""
+
+    exit_code = 1
+
+
+class UserError(FacesynthError):
+    """Bad input: a recipe, a path, an option, a corrupt asset. Exit code 2."""
+
+    exit_code = 2
+
+
+class WorkError(FacesynthError):
+    """A failure while doing valid work (render, write, export). Exit code 1."""
+
+    exit_code = 1
+
+
+class MissingDependencyError(UserError):
+    """An optional dependency (bpy, torch) is needed for this command and is not installed."""
