@@ -1,0 +1,1 @@
+"""Face packs: the neutral face-model format, importers and the region table (no bpy)."""
