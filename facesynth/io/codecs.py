@@ -76,7 +76,11 @@ def decode_exr(data: bytes) -> dict[str, np.ndarray]:
 def encode_json(obj: Any) -> bytes:
     """Deterministic compact JSON: sorted keys, UTF-8, trailing newline; numpy values allowed."""
     text = json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+        obj,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
         default=_json_default,
     )
     return (text + "\n").encode("utf-8")

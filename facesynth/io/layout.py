@@ -21,7 +21,9 @@ KINDS: dict[str, KindInfo] = {
     "depth": KindInfo("depth.exr", "mm, planar depth along the optical axis, 0 = no surface"),
     "normals": KindInfo("normals.exr", "unit vectors, camera frame (OpenCV), 0 = no surface"),
     "masks": KindInfo("mask.png", "region id, 0 = background"),
-    "posmap": KindInfo("posmap.exr", "prn.*: px of the 256x256 crop (z shifted to min 0); cam.*: mm; coverage 0/1"),
+    "posmap": KindInfo(
+        "posmap.exr", "prn.*: px of the 256x256 crop (z shifted to min 0); cam.*: mm; coverage 0/1"
+    ),
     "crop": KindInfo("crop.png", "sRGB"),
     "mesh": KindInfo("mesh.ply", "mm, camera frame"),
 }
@@ -29,8 +31,19 @@ KINDS: dict[str, KindInfo] = {
 EXR_CHANNELS = {"depth": ("Z",), "normals": ("X", "Y", "Z")}
 
 REQUIRED_META_KEYS = (
-    "id", "index", "subject_id", "split", "seed", "recipe_sha256", "facesynth_version",
-    "blender_version", "face_model", "camera", "head_pose", "outputs", "meta_version",
+    "id",
+    "index",
+    "subject_id",
+    "split",
+    "seed",
+    "recipe_sha256",
+    "facesynth_version",
+    "blender_version",
+    "face_model",
+    "camera",
+    "head_pose",
+    "outputs",
+    "meta_version",
 )
 
 

@@ -33,8 +33,11 @@ def encode(array: np.ndarray, level: int = 6) -> bytes:
     body[0, 0] = 0  # first row: no previous row, filter 'None'
     body[:, 1:] = up
     header = struct.pack(">IIBBBBB", width, height, 16, _COLOUR_TYPE[channels], 0, 0, 0)
-    return SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(body.tobytes(), level)) + (
-        _chunk(b"IEND", b"")
+    return (
+        SIGNATURE
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(body.tobytes(), level))
+        + (_chunk(b"IEND", b""))
     )
 
 

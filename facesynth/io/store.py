@@ -115,7 +115,7 @@ class DatasetWriter:
     def write_sample(
         self, index: int, sample_id: str, outputs: Mapping[str, Any], meta: Mapping[str, Any]
     ) -> Path:
-        """Write every output file atomically, then `<id>.json`, then the index line. Returns the JSON path."""
+        """Write every output file atomically, then `<id>.json`, then the index line; returns the JSON."""
         if not sample_id or "/" in sample_id or "." in sample_id or sample_id.startswith("-"):
             raise UserError(f"sample id {sample_id!r} must be a plain name without '/' or '.'")
         if meta.get("id", sample_id) != sample_id or meta.get("index", index) != index:
@@ -130,8 +130,12 @@ class DatasetWriter:
             name = file_name(sample_id, kind)
             self._write(folder / name, data)
             described[kind] = {
-                "file": name, "kind": kind, "unit": KINDS[kind].unit, **desc,
-                "sha256": sha256_hex(data), "bytes": len(data),
+                "file": name,
+                "kind": kind,
+                "unit": KINDS[kind].unit,
+                **desc,
+                "sha256": sha256_hex(data),
+                "bytes": len(data),
             }
         full = {**meta, "id": sample_id, "index": index, "outputs": described}
         full.setdefault("meta_version", META_VERSION)
@@ -153,8 +157,12 @@ class DatasetWriter:
 
     def _append_index(self, sample_id: str, index: int, json_path: Path, json_bytes: bytes) -> None:
         line = json.dumps(
-            {"id": sample_id, "index": index, "json": json_path.relative_to(self.root).as_posix(),
-             "sha256": sha256_hex(json_bytes)},
+            {
+                "id": sample_id,
+                "index": index,
+                "json": json_path.relative_to(self.root).as_posix(),
+                "sha256": sha256_hex(json_bytes),
+            },
             sort_keys=True,
         )
         self.index_path.parent.mkdir(parents=True, exist_ok=True)

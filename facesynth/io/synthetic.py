@@ -51,7 +51,12 @@ def _mesh_ply(rng: np.random.Generator) -> bytes:
 
 
 def synthetic_sample(
-    index: int, *, width: int = 128, height: int = 96, seed: int = 7, kinds: tuple[str, ...] | None = None,
+    index: int,
+    *,
+    width: int = 128,
+    height: int = 96,
+    seed: int = 7,
+    kinds: tuple[str, ...] | None = None,
     posmap_size: int = 64,
 ) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """(sample id, outputs by kind, metadata) for `index`, deterministic in (seed, index)."""
@@ -65,15 +70,22 @@ def synthetic_sample(
     s = posmap_size
     grid = np.linspace(0, s - 1, s, dtype=np.float32)
     posmap = {
-        "prn.x": np.tile(grid, (s, 1)), "prn.y": np.tile(grid[:, None], (1, s)),
-        "prn.z": rng.random((s, s), dtype=np.float32) * 10, "cam.x": rng.normal(0, 50, (s, s)).astype(np.float32),
+        "prn.x": np.tile(grid, (s, 1)),
+        "prn.y": np.tile(grid[:, None], (1, s)),
+        "prn.z": rng.random((s, s), dtype=np.float32) * 10,
+        "cam.x": rng.normal(0, 50, (s, s)).astype(np.float32),
         "cam.y": rng.normal(0, 50, (s, s)).astype(np.float32),
         "cam.z": (600 + rng.normal(0, 20, (s, s))).astype(np.float32),
         "coverage": (rng.random((s, s)) > 0.2).astype(np.float32),
     }
     outputs: dict[str, Any] = {
-        "rgb": rgb, "depth": depth, "normals": normals, "masks": masks, "posmap": posmap,
-        "crop": rng.integers(0, 255, (s, s, 3), dtype=np.uint8), "mesh": _mesh_ply(rng),
+        "rgb": rgb,
+        "depth": depth,
+        "normals": normals,
+        "masks": masks,
+        "posmap": posmap,
+        "crop": rng.integers(0, 255, (s, s, 3), dtype=np.uint8),
+        "mesh": _mesh_ply(rng),
     }
     if kinds is not None:
         outputs = {k: v for k, v in outputs.items() if k in kinds}
@@ -82,34 +94,62 @@ def synthetic_sample(
     f = width * 1.6
     group = index // 2
     meta: dict[str, Any] = {
-        "id": sid, "index": index, "subject_id": index // 4, "split": SPLITS[group % len(SPLITS)],
-        "seed": seed, "facesynth_version": __version__, "blender_version": "5.0.1", "meta_version": 1,
-        "group": group, "view": "front",
+        "id": sid,
+        "index": index,
+        "subject_id": index // 4,
+        "split": SPLITS[group % len(SPLITS)],
+        "seed": seed,
+        "facesynth_version": __version__,
+        "blender_version": "5.0.1",
+        "meta_version": 1,
+        "group": group,
+        "view": "front",
         "face_model": {
-            "name": "ict-facekit", "pack_sha256": "0" * 64, "identity": rng.normal(0, 1, 8).round(4).tolist(),
+            "name": "ict-facekit",
+            "pack_sha256": "0" * 64,
+            "identity": rng.normal(0, 1, 8).round(4).tolist(),
             "expression_name": EXPRESSIONS[index % len(EXPRESSIONS)],
             "expression": {"mouthSmile_L": 0.5, "mouthSmile_R": 0.5} if index % 4 == 1 else {},
             "skin_tone": round(float(rng.random()), 4),
         },
         "mesh": {"model_to_camera": np.eye(4).tolist()},
         "camera": {
-            "K": [[f, 0, (width - 1) / 2], [0, f, (height - 1) / 2], [0, 0, 1]], "width": width, "height": height,
-            "projection": "perspective", "lens_mm": 57.6, "sensor_width_mm": 36.0, "clip_mm": [10.0, 10000.0],
-            "world_to_camera": np.eye(4).tolist(), "distance_mm": round(float(rng.uniform(450, 900)), 3),
+            "K": [[f, 0, (width - 1) / 2], [0, f, (height - 1) / 2], [0, 0, 1]],
+            "width": width,
+            "height": height,
+            "projection": "perspective",
+            "lens_mm": 57.6,
+            "sensor_width_mm": 36.0,
+            "clip_mm": [10.0, 10000.0],
+            "world_to_camera": np.eye(4).tolist(),
+            "distance_mm": round(float(rng.uniform(450, 900)), 3),
         },
         "head_pose": {
-            "R": np.eye(3).tolist(), "t_mm": [0.0, 0.0, 600.0], "yaw_deg": yaw, "pitch_deg": pitch,
-            "roll_deg": roll, "convention": "R = R_yaw @ R_pitch @ R_roll, camera frame",
+            "R": np.eye(3).tolist(),
+            "t_mm": [0.0, 0.0, 600.0],
+            "yaw_deg": yaw,
+            "pitch_deg": pitch,
+            "roll_deg": roll,
+            "convention": "R = R_yaw @ R_pitch @ R_roll, camera frame",
         },
         "lights": [
-            {"kind": "area", "position_mm": rng.normal(0, 500, 3).tolist(), "direction": [0, 0, 1],
-             "energy": float(rng.uniform(50, 400)), "color": [1.0, 0.95, 0.9]}
+            {
+                "kind": "area",
+                "position_mm": rng.normal(0, 500, 3).tolist(),
+                "direction": [0, 0, 1],
+                "energy": float(rng.uniform(50, 400)),
+                "color": [1.0, 0.95, 0.9],
+            }
             for _ in range(1 + index % 3)
         ],
         "environment": {"source": "builtin:studio", "strength": 1.0, "rotation_deg": 0.0},
         "background": {"kind": "hdri", "source": None},
         "render": {"engine": "cycles", "samples": 16, "device": "cpu", "seed": index},
-        "landmarks_68": {"2d": lm2d.tolist(), "3d": lm3d.tolist(), "visible": (rng.random(68) > 0.2).tolist()},
+        "landmarks_68": {
+            "2d": lm2d.tolist(),
+            "3d": lm3d.tolist(),
+            "visible": (rng.random(68) > 0.2).tolist(),
+        },
         "posmap": {"size": s},
     }
     return sid, outputs, meta

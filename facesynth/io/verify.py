@@ -46,7 +46,8 @@ class VerifyReport:
         return (
             f"{self.root}: {len(self.ok)}{exp} samples ok, {len(self.corrupt)} corrupt, {len(self.missing)} "
             f"missing, {len(self.duplicates)} duplicated, {len(self.stray_temp)} temp files, "
-            f"{len(self.orphans)} orphan files" + (f", repaired {len(self.repaired)}" if self.repaired else "")
+            f"{len(self.orphans)} orphan files"
+            + (f", repaired {len(self.repaired)}" if self.repaired else "")
         )
 
 
@@ -159,7 +160,10 @@ def verify(root: str | os.PathLike[str], repair: bool = False, *, deep: bool = T
                 sid = name.split(".", 1)[0]
                 if sid not in report.corrupt:
                     report.orphans.append(path)
-    for key, paths in [*((f"index {i}", p) for i, p in by_index.items()), *((f"id {s}", p) for s, p in by_id.items())]:
+    for key, paths in [
+        *((f"index {i}", p) for i, p in by_index.items()),
+        *((f"id {s}", p) for s, p in by_id.items()),
+    ]:
         if len(paths) > 1:
             report.duplicates[key] = [str(p.relative_to(root)) for p in paths]
     if report.expected is not None:
