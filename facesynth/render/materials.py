@@ -1,0 +1,223 @@
+"""Materials of the head: one Blender material per role, one slot per face-pack region.
+
+A region's role comes from its name in the pack's region table (keywords, so the table can grow
+without touching this file). Hidden roles (eye occlusion, eye blend, lacrimal fluid: helper
+meshes meant for real-time shaders) get no polygons in the Blender mesh at all.
+Per sample only node input values change (skin tone, iris colour, texture file paths).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facesynth.errors import UserError
+
+HIDDEN = "hidden"
+ROLE_KEYWORDS: tuple[tuple[str, str], ...] = (
+    # first match wins; order matters ("eye socket" before "eye", "iris" before "eyeball")
+    ("occlusion", HIDDEN),
+    ("blend", HIDDEN),
+    ("lacrimal", HIDDEN),
+    ("lash", "eyelashes"),
+    ("iris", "iris"),
+    ("pupil", "iris"),
+    ("cornea", "iris"),
+    ("sclera", "sclera"),
+    ("eyeball", "sclera"),
+    ("eye_socket", "socket"),
+    ("eye socket", "socket"),
+    ("mouth", "mouth"),
+    ("teeth", "teeth"),
+    ("tooth", "teeth"),
+    ("gum", "gums"),
+    ("tongue", "gums"),
+)
+
+# Linear-RGB albedo of the lightest and darkest skin of the tone scale. Interpolating
+# geometrically (albedo = light^(1-t) * dark^t) mimics melanin: absorption multiplies.
+SKIN_LIGHT = np.array([0.68, 0.47, 0.37])
+SKIN_DARK = np.array([0.11, 0.060, 0.038])
+# Mean free path per channel (red scatters deepest in skin), times SUBSURFACE_SCALE_M metres.
+SKIN_SSS_RADIUS = (1.0, 0.35, 0.2)
+SUBSURFACE_SCALE_M = 0.004
+PORE_SCALE = 900.0  # noise cells per metre in object space: ~1 mm pores
+TEXTURE_KINDS = ("albedo", "normal", "roughness")
+
+
+def role_of(region_name: str) -> str:
+    name = region_name.lower()
+    for key, role in ROLE_KEYWORDS:
+        if key in name:
+            return role
+    return "skin"
+
+
+def skin_albedo(skin_tone: float) -> tuple[float, float, float]:
+    """Linear albedo for skin tone 0 (lightest) .. 1 (darkest)."""
+    t = float(np.clip(skin_tone, 0.0, 1.0))
+    rgb = SKIN_LIGHT ** (1.0 - t) * SKIN_DARK**t
+    return (float(rgb[0]), float(rgb[1]), float(rgb[2]))
+
+
+def _socket(sockets: Any, name: str, type_: str | None = None) -> Any:
+    """Sockets by name, disambiguated by type (Mix nodes repeat 'A'/'B' for each data type)."""
+    for s in sockets:
+        if s.name == name and (type_ is None or s.type == type_):
+            return s
+    raise KeyError(name)
+
+
+@dataclass
+class HeadMaterials:
+    """The role materials and the node inputs that change per sample."""
+
+    by_role: dict[str, Any]
+    skin_color: list[Any] = field(default_factory=list)
+    iris_color: Any = None
+    texture_images: dict[str, Any] = field(default_factory=dict)
+    texture_factors: dict[str, list[Any]] = field(default_factory=dict)
+    texture_paths: dict[str, str] = field(default_factory=dict)
+
+    def update(self, skin_tone: float, iris_color: tuple[float, float, float],
+               textures: Mapping[str, str], sample_id: str) -> None:
+        albedo = (*skin_albedo(skin_tone), 1.0)
+        for sock in self.skin_color:
+            sock.default_value = albedo
+        if self.iris_color is not None:
+            self.iris_color.default_value = (*iris_color, 1.0)
+        for kind in TEXTURE_KINDS:
+            self._set_texture(kind, textures.get(kind), sample_id)
+
+    def _set_texture(self, kind: str, path: str | None, sample_id: str) -> None:
+        on = path is not None
+        if on and self.texture_paths.get(kind) != path:
+            p = Path(path).expanduser()
+            if not p.is_file():
+                raise UserError(f"sample {sample_id}: subject.textures {kind}: file not found: {p}")
+            img = self.texture_images[kind]
+            img.filepath = str(p)  # one image block per kind, re-pointed: no growth
+            img.reload()
+            self.texture_paths[kind] = path
+        for sock in self.texture_factors.get(kind, []):
+            sock.default_value = 1.0 if on else 0.0
+
+
+def _new_material(bpy: Any, name: str) -> tuple[Any, Any, Any]:
+    mat = bpy.data.materials.new(name)
+    if mat.node_tree is None:  # Blender < 5 needs the (deprecated in 5.0) switch
+        mat.use_nodes = True
+    nodes = mat.node_tree.nodes
+    nodes.clear()
+    bsdf = nodes.new("ShaderNodeBsdfPrincipled")
+    out = nodes.new("ShaderNodeOutputMaterial")
+    mat.node_tree.links.new(bsdf.outputs["BSDF"], out.inputs["Surface"])
+    return mat, mat.node_tree, bsdf
+
+
+def _simple(bpy: Any, name: str, color: tuple[float, float, float], roughness: float, *,
+            sss: float = 0.0, coat: float = 0.0) -> Any:
+    mat, _, bsdf = _new_material(bpy, name)
+    bsdf.inputs["Base Color"].default_value = (*color, 1.0)
+    bsdf.inputs["Roughness"].default_value = roughness
+    bsdf.inputs["Subsurface Weight"].default_value = sss
+    bsdf.inputs["Subsurface Scale"].default_value = 0.002
+    bsdf.inputs["Coat Weight"].default_value = coat
+    bsdf.inputs["Coat Roughness"].default_value = 0.03
+    return mat
+
+
+def _skin(bpy: Any, hm: HeadMaterials, images: dict[str, Any]) -> Any:
+    mat, tree, bsdf = _new_material(bpy, "facesynth_skin")
+    nodes, links = tree.nodes, tree.links
+    bsdf.inputs["Subsurface Weight"].default_value = 1.0
+    bsdf.inputs["Subsurface Radius"].default_value = SKIN_SSS_RADIUS
+    bsdf.inputs["Subsurface Scale"].default_value = SUBSURFACE_SCALE_M
+    bsdf.inputs["Specular IOR Level"].default_value = 0.45
+    coords = nodes.new("ShaderNodeTexCoord")
+    uv = nodes.new("ShaderNodeUVMap")
+
+    # albedo: procedural tone, or the subject's texture when given (factor 0/1 per sample)
+    albedo_img = nodes.new("ShaderNodeTexImage")
+    albedo_img.image = images["albedo"]
+    links.new(uv.outputs["UV"], albedo_img.inputs["Vector"])
+    mix = nodes.new("ShaderNodeMix")
+    mix.data_type = "RGBA"
+    hm.skin_color.append(_socket(mix.inputs, "A", "RGBA"))
+    links.new(albedo_img.outputs["Color"], _socket(mix.inputs, "B", "RGBA"))
+    hm.texture_factors.setdefault("albedo", []).append(_socket(mix.inputs, "Factor", "VALUE"))
+    links.new(_socket(mix.outputs, "Result", "RGBA"), bsdf.inputs["Base Color"])
+
+    # roughness: large-scale variation (oilier T-zone feel) or the subject's roughness map
+    rough_noise = nodes.new("ShaderNodeTexNoise")
+    rough_noise.inputs["Scale"].default_value = 40.0
+    links.new(coords.outputs["Object"], rough_noise.inputs["Vector"])
+    rough_range = nodes.new("ShaderNodeMapRange")
+    rough_range.inputs["To Min"].default_value = 0.38
+    rough_range.inputs["To Max"].default_value = 0.58
+    links.new(rough_noise.outputs["Factor"], rough_range.inputs["Value"])
+    rough_img = nodes.new("ShaderNodeTexImage")
+    rough_img.image = images["roughness"]
+    links.new(uv.outputs["UV"], rough_img.inputs["Vector"])
+    rmix = nodes.new("ShaderNodeMix")
+    links.new(rough_range.outputs["Result"], _socket(rmix.inputs, "A", "VALUE"))
+    links.new(rough_img.outputs["Color"], _socket(rmix.inputs, "B", "VALUE"))
+    hm.texture_factors.setdefault("roughness", []).append(_socket(rmix.inputs, "Factor", "VALUE"))
+    links.new(_socket(rmix.outputs, "Result", "VALUE"), bsdf.inputs["Roughness"])
+
+    # pores: fine noise -> bump, on top of the subject's normal map when given
+    pores = nodes.new("ShaderNodeTexNoise")
+    pores.inputs["Scale"].default_value = PORE_SCALE
+    pores.inputs["Detail"].default_value = 3.0
+    links.new(coords.outputs["Object"], pores.inputs["Vector"])
+    bump = nodes.new("ShaderNodeBump")
+    bump.inputs["Strength"].default_value = 0.25
+    bump.inputs["Distance"].default_value = 0.0003
+    links.new(pores.outputs["Factor"], bump.inputs["Height"])
+    normal_img = nodes.new("ShaderNodeTexImage")
+    normal_img.image = images["normal"]
+    links.new(uv.outputs["UV"], normal_img.inputs["Vector"])
+    nmap = nodes.new("ShaderNodeNormalMap")
+    links.new(normal_img.outputs["Color"], nmap.inputs["Color"])
+    hm.texture_factors.setdefault("normal", []).append(nmap.inputs["Strength"])
+    links.new(nmap.outputs["Normal"], bump.inputs["Normal"])
+    links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
+    return mat
+
+
+def _texture_images(bpy: Any) -> dict[str, Any]:
+    """One placeholder image per texture kind, re-pointed at the subject's files per sample."""
+    images = {}
+    for kind in TEXTURE_KINDS:
+        img = bpy.data.images.new(f"facesynth_{kind}", 4, 4)
+        if kind != "albedo":
+            img.colorspace_settings.name = "Non-Color"
+        images[kind] = img
+    return images
+
+
+def build_materials(bpy: Any, roles: set[str]) -> HeadMaterials:
+    """Create one material per role used by the pack (hidden roles get none)."""
+    hm = HeadMaterials(by_role={})
+    images = _texture_images(bpy)
+    hm.texture_images = images
+    builders = {
+        "skin": lambda: _skin(bpy, hm, images),
+        "sclera": lambda: _simple(bpy, "facesynth_sclera", (0.78, 0.74, 0.70), 0.08, sss=0.3, coat=1.0),
+        "iris": lambda: _simple(bpy, "facesynth_iris", (0.25, 0.15, 0.08), 0.2, coat=1.0),
+        "eyelashes": lambda: _simple(bpy, "facesynth_eyelashes", (0.015, 0.010, 0.008), 0.45),
+        "teeth": lambda: _simple(bpy, "facesynth_teeth", (0.80, 0.74, 0.62), 0.25, sss=0.3),
+        "gums": lambda: _simple(bpy, "facesynth_gums", (0.55, 0.16, 0.15), 0.3, sss=0.6),
+        "mouth": lambda: _simple(bpy, "facesynth_mouth", (0.035, 0.008, 0.008), 0.6),
+        "socket": lambda: _simple(bpy, "facesynth_socket", (0.35, 0.12, 0.10), 0.4, sss=0.5),
+    }
+    for role in sorted(roles - {HIDDEN}):
+        hm.by_role[role] = builders[role]()
+    iris = hm.by_role.get("iris")
+    if iris is not None:
+        hm.iris_color = iris.node_tree.nodes["Principled BSDF"].inputs["Base Color"]
+    return hm

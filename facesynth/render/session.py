@@ -1,0 +1,248 @@
+"""`RenderSession`: one Blender per process, the scene built once, per sample only updates.
+
+The session owns Blender's global state (factory settings, one scene). Per sample it writes the
+given vertex array with `foreach_set`, the head transform, camera, lights, world, background and
+material values, renders with Cycles to a multilayer EXR in a private temp dir and returns numpy
+arrays. Nothing is created per sample, so memory does not creep over long loops.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import OpenEXR
+
+from facesynth.errors import WorkError
+from facesynth.render import background as bgmod
+from facesynth.render._bpy import import_bpy
+from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
+from facesynth.render.lights import LightPool
+from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
+from facesynth.render.units import blender_matrix, depth_to_mm, matrix_to_m, points_to_m
+from facesynth.render.world import World
+from facesynth.sampling.spec import RenderSpec, SampleSpec
+
+DATA_COLLECTIONS = ("objects", "meshes", "materials", "lights", "cameras", "images", "worlds",
+                    "node_groups", "textures", "collections", "scenes")
+CAMERA_DATA_KEYS = ("type", "lens", "sensor_width", "sensor_fit", "ortho_scale", "clip_start",
+                    "clip_end", "shift_x", "shift_y")
+
+
+@dataclass(frozen=True, eq=False)
+class RenderResult:
+    rgb: np.ndarray
+    """(H, W, 3) or (H, W, 4) for a transparent background; uint8 or uint16 sRGB."""
+    depth_mm: np.ndarray | None
+    """Blender's Depth pass, planar mm, 0 = no surface (a cross-check; labels use the rasteriser)."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per step: update, render (the bpy.ops.render.render call), read, composite."""
+    device: str = "CPU"
+
+
+def _region_names() -> dict[int, str]:
+    from facesynth.assets.regions import REGION_BY_ID
+
+    return {rid: r.name for rid, r in REGION_BY_ID.items()}
+
+
+class RenderSession:
+    """Builds the scene for `pack` once; `render(spec, vertices_model, posed)` per sample."""
+
+    def __init__(self, pack: Any, *, threads: int = 0) -> None:
+        bpy = self._bpy = import_bpy()
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        # Never run Python embedded in .blend files we might open (textures, user characters).
+        bpy.context.preferences.filepaths.use_scripts_auto_execute = False
+        self.pack = pack
+        self.threads = int(threads)
+        self.counters: dict[str, int] = {"meshes_created": 0, "materials_created": 0, "renders": 0,
+                                         "lights_created": 0}
+        self._tmp = Path(tempfile.mkdtemp(prefix="facesynth-render-"))
+        self._device: tuple[tuple[str, bool], DeviceChoice] | None = None
+        scene = self.scene = bpy.context.scene
+        self._setup_scene(scene)
+        self.materials = self._build_head(bpy, scene, pack)
+        cam_data = bpy.data.cameras.new("facesynth_camera")
+        self.camera = bpy.data.objects.new("facesynth_camera", cam_data)
+        scene.collection.objects.link(self.camera)
+        scene.camera = self.camera
+        self.world = World(bpy, scene)
+        self.lights = LightPool(bpy, scene.collection)
+
+    # -- building (once) -------------------------------------------------------------------
+    def _setup_scene(self, scene: Any) -> None:
+        scene.render.engine = "CYCLES"
+        scene.render.resolution_percentage = 100
+        scene.render.use_persistent_data = True  # keep BVH/shaders between renders
+        scene.render.image_settings.media_type = "MULTI_LAYER_IMAGE"
+        scene.render.image_settings.file_format = "OPEN_EXR_MULTILAYER"
+        scene.render.image_settings.color_depth = "32"
+        scene.render.image_settings.exr_codec = "NONE"  # private scratch file: speed over size
+        scene.render.filepath = str(self._tmp / "frame.exr")
+        scene.view_layers[0].use_pass_z = True
+        scene.cycles.denoiser = "OPENIMAGEDENOISE"
+        scene.cycles.transparent_max_bounces = 8
+        scene.cycles.volume_bounces = 0
+
+    def _build_head(self, bpy: Any, scene: Any, pack: Any) -> HeadMaterials:
+        names = _region_names()
+        region = np.asarray(pack.poly_region)
+        role_by_region = {int(r): role_of(names.get(int(r), f"region_{r}")) for r in np.unique(region)}
+        hm = build_materials(bpy, set(role_by_region.values()))
+        self.counters["materials_created"] = len(hm.by_role)
+
+        offsets = np.asarray(pack.poly_offsets, dtype=np.int64)
+        keep = np.array([role_by_region[int(r)] != HIDDEN for r in region], dtype=bool)
+        sizes = np.diff(offsets)[keep]
+        corner_keep = np.repeat(keep, np.diff(offsets))
+        corners = np.asarray(pack.poly_vertices)[corner_keep]
+        uvs = np.asarray(pack.poly_uv, dtype=np.float32)[corner_keep]
+
+        mesh = bpy.data.meshes.new("facesynth_head")
+        mesh.vertices.add(len(pack.neutral_mm))
+        mesh.vertices.foreach_set("co", points_to_m(pack.neutral_mm))
+        mesh.loops.add(len(corners))
+        mesh.loops.foreach_set("vertex_index", corners.astype(np.int32))
+        mesh.polygons.add(len(sizes))
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int32)
+        mesh.polygons.foreach_set("loop_start", starts)
+        # one slot per region present; regions sharing a role share the material
+        regions_kept = [int(r) for r in np.unique(region[keep])]
+        slot_of = np.zeros(256, dtype=np.int32)
+        for slot, r in enumerate(regions_kept):
+            mesh.materials.append(hm.by_role[role_by_region[r]])
+            slot_of[r] = slot
+        mesh.polygons.foreach_set("material_index", slot_of[region[keep]])
+        mesh.update(calc_edges=True)
+        if mesh.validate(clean_customdata=False):
+            raise WorkError(f"face pack {pack.name!r}: Blender rejected its polygons as invalid")
+        uv_layer = mesh.uv_layers.new(name="UVMap")
+        uv_layer.data.foreach_set("uv", uvs.ravel())
+        mesh.shade_smooth()
+        self.mesh = mesh
+        self.head = bpy.data.objects.new("facesynth_head", mesh)
+        scene.collection.objects.link(self.head)
+        self.counters["meshes_created"] += 1
+        return hm
+
+    # -- per sample --------------------------------------------------------------------------
+    def _apply_render_settings(self, spec: SampleSpec) -> DeviceChoice:
+        r: RenderSpec = spec.render
+        cy = self.scene.cycles
+        cy.samples = int(r.samples)
+        cy.use_adaptive_sampling = r.adaptive_threshold > 0
+        cy.adaptive_threshold = float(r.adaptive_threshold)
+        cy.use_denoising = bool(r.denoise)
+        cy.max_bounces = int(r.max_bounces)
+        cy.diffuse_bounces = min(int(r.max_bounces), 4)
+        cy.glossy_bounces = min(int(r.max_bounces), 4)
+        cy.transmission_bounces = min(int(r.max_bounces), 8)
+        cy.seed = int(r.seed)
+        threads = self.threads or int(r.threads)
+        self.scene.render.threads_mode = "FIXED" if threads > 0 else "AUTO"
+        if threads > 0:
+            self.scene.render.threads = threads
+        key = (r.device, r.gpu_fallback_to_cpu)
+        if self._device is None or self._device[0] != key:
+            available = gpu_backends_with_devices(self._bpy) if r.device == "gpu" else []
+            choice = choose_device(r.device, available, fallback_to_cpu=r.gpu_fallback_to_cpu)
+            apply_device(self._bpy, self.scene, choice)
+            self._device = (key, choice)
+        return self._device[1]
+
+    def _apply_camera(self, posed: Any) -> None:
+        cam = posed.camera
+        settings = cam.blender_settings()
+        for key in CAMERA_DATA_KEYS:
+            setattr(self.camera.data, key, settings[key])
+        self.scene.render.resolution_x = int(settings["resolution_x"])
+        self.scene.render.resolution_y = int(settings["resolution_y"])
+        self.camera.matrix_world = blender_matrix(cam.blender_matrix_world_m())
+
+    def _apply_lights(self, spec: SampleSpec, posed: Any) -> None:
+        matrices = []
+        if spec.lights:
+            from facesynth.geometry.lights import light_pose  # the one placement function
+
+            matrices = [np.asarray(light_pose(ls, posed)) for ls in spec.lights]
+        self.lights.update(spec.lights, matrices)
+        self.counters["lights_created"] = self.lights.created
+
+    def update(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any) -> None:
+        """Mirror one sample into the scene (no rendering)."""
+        v = np.asarray(vertices_model)
+        if v.shape != (len(self.mesh.vertices), 3):
+            raise WorkError(f"sample {spec.id}: vertices have shape {v.shape}, the pack "
+                            f"{self.pack.name!r} has {len(self.mesh.vertices)} vertices")
+        self.mesh.vertices.foreach_set("co", points_to_m(v))
+        self.mesh.update()
+        self.head.matrix_world = blender_matrix(matrix_to_m(posed.model_to_world))
+        self._apply_camera(posed)
+        self._apply_lights(spec, posed)
+        self.world.update(spec.environment)
+        self.scene.render.film_transparent = spec.background.kind != "hdri"
+        subj = spec.subject
+        self.materials.update(subj.skin_tone, subj.iris_color, dict(subj.textures), spec.id)
+
+    def render(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any, *,
+               depth: bool = False) -> RenderResult:
+        t0 = time.perf_counter()
+        choice = self._apply_render_settings(spec)
+        self.update(spec, vertices_model, posed)
+        t1 = time.perf_counter()
+        self._bpy.ops.render.render(write_still=True)
+        self.counters["renders"] += 1
+        t2 = time.perf_counter()
+        rgba, depth_m = read_multilayer(Path(self.scene.render.filepath), want_depth=depth)
+        t3 = time.perf_counter()
+        w, h = spec.camera.width, spec.camera.height
+        bg = spec.background
+        if bg.kind == "transparent":
+            linear = bgmod.unpremultiply(rgba)
+        elif bg.kind == "hdri":
+            linear = rgba[..., :3]
+        else:
+            linear = bgmod.composite(rgba, bgmod.background_plate(bg, w, h, spec.id))
+        rgb = bgmod.encode(linear, spec.render.rgb_bit_depth)
+        t4 = time.perf_counter()
+        timings = {"update": t1 - t0, "render": t2 - t1, "read": t3 - t2, "composite": t4 - t3}
+        return RenderResult(rgb=rgb, depth_mm=None if depth_m is None else depth_to_mm(depth_m),
+                            timings=timings, device=choice.device if not choice.note else
+                            f"{choice.device} ({choice.note})")
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def datablock_counts(self) -> dict[str, int]:
+        """How many blocks of each kind Blender holds (a soak test asserts these stay flat)."""
+        return {name: len(getattr(self._bpy.data, name)) for name in DATA_COLLECTIONS}
+
+    def close(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> RenderSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_multilayer(path: Path, *, want_depth: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Blender's multilayer EXR -> (premultiplied linear RGBA (H,W,4) float32, depth m or None)."""
+    rgba = depth = None
+    with OpenEXR.File(str(path), separate_channels=False) as f:
+        for part in f.parts:
+            for name, ch in part.channels.items():
+                if name.endswith(".Combined"):
+                    rgba = np.asarray(ch.pixels, dtype=np.float32)
+                elif want_depth and name.endswith("Depth.Z"):
+                    depth = np.asarray(ch.pixels, dtype=np.float32)
+    if rgba is None:
+        raise WorkError(f"Blender wrote no Combined pass to {path}")
+    if rgba.shape[-1] == 3:
+        rgba = np.concatenate([rgba, np.ones_like(rgba[..., :1])], axis=-1)
+    return rgba, depth
