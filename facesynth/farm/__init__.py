@@ -1,0 +1,1 @@
+"""Running renders: the local loop over samples (one Blender per process) and its command."""

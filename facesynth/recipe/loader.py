@@ -1,0 +1,271 @@
+"""Load a recipe file: safe YAML only, every problem reported as `field.path: message (file:line)`."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from facesynth.errors import UserError
+from facesynth.recipe.schema import CharacterFile, Recipe
+
+Loc = tuple[str | int, ...]
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".bmp", ".webp")
+HDRI_SUFFIXES = (".exr", ".hdr")
+
+
+class RecipeError(UserError):
+    """One or more problems in a recipe; `str()` is the first one plus a count of the rest."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
+        super().__init__(problems[0] + more)
+
+
+@dataclass(frozen=True)
+class LoadedRecipe:
+    """A validated recipe with where it came from (relative paths resolve against `base_dir`)."""
+
+    recipe: Recipe
+    path: Path
+    text: str
+    sha256: str
+    base_dir: Path = field(repr=False)
+
+    def resolve(self, relative: str) -> Path:
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+
+def load_recipe(path: str | Path) -> LoadedRecipe:
+    """Read, parse and validate a recipe file; raises RecipeError naming the field and line."""
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise RecipeError([f"{name}: no such recipe file"])
+    if path.is_dir():
+        raise RecipeError([f"{name}: is a directory, not a recipe file"])
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecipeError([f"{name}: not UTF-8 text (byte {exc.start})"]) from None
+    except OSError as exc:
+        raise RecipeError([f"{name}: cannot read: {exc.strerror}"]) from None
+    recipe = parse_recipe(text, name)
+    loaded = LoadedRecipe(recipe, path, text, hashlib.sha256(raw).hexdigest(), path.resolve().parent)
+    problems = list(_check_paths(loaded, _line_map_or_empty(text)))
+    if problems:
+        raise RecipeError([_format(loc, msg, name, _line_map_or_empty(text)) for loc, msg in problems])
+    return loaded
+
+
+def parse_recipe(text: str, source: str = "<recipe>") -> Recipe:
+    """Validate recipe text (no file checks)."""
+    if not text.strip():
+        raise RecipeError([f"{source}: the file is empty; a recipe needs at least 'name' and 'samples'"])
+    lines = _line_map(text, source)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        raise RecipeError([_yaml_message(exc, source)]) from None
+    except yaml.YAMLError as exc:
+        raise RecipeError([f"{source}: YAML error: {exc}"]) from None
+    if data is None:
+        raise RecipeError([f"{source}: the file holds no recipe (only comments?)"])
+    if not isinstance(data, dict):
+        raise RecipeError([f"{source}:1: expected a mapping of recipe sections at the top level, "
+                           f"got {type(data).__name__}"])
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as exc:
+        problems = [_format(*_attach_field(_clean_loc(err["loc"]), _message(err)), source, lines)
+                    for err in exc.errors()]
+        raise RecipeError(_dedupe(problems)) from None
+
+
+# -- YAML positions -----------------------------------------------------------------------------
+
+def _line_map(text: str, source: str) -> dict[Loc, int]:
+    """Path of every key and item in the YAML -> 1-based line; duplicate keys are refused."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise RecipeError([_yaml_message(exc, source)]) from None
+    lines: dict[Loc, int] = {}
+
+    def walk(node: yaml.Node, loc: Loc) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    raise RecipeError([f"{source}:{key_node.start_mark.line + 1}: "
+                                       f"{_dotted((*loc, key))}: duplicate key '{key}'"])
+                seen.add(key)
+                lines[(*loc, key)] = key_node.start_mark.line + 1
+                walk(value_node, (*loc, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[(*loc, i)] = item.start_mark.line + 1
+                walk(item, (*loc, i))
+
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _line_map_or_empty(text: str) -> dict[Loc, int]:
+    try:
+        return _line_map(text, "")
+    except RecipeError:
+        return {}
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError, source: str) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{source}:{mark.line + 1}" if mark else source
+    problem = (exc.problem or str(exc)).strip()
+    if "constructor for the tag" in problem:
+        tag = problem.split("tag", 1)[1].strip().strip("'")
+        problem = f"the tag {tag} is not allowed (recipes are plain YAML data, loaded safely)"
+    return f"{where}: YAML error: {problem}"
+
+
+# -- pydantic errors ----------------------------------------------------------------------------
+
+_UNION_TAGS = {"builtin-name", "character-file"}
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> Loc:
+    """Drop the parts pydantic adds for unions and validators, keep field names and indices."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (part in _UNION_TAGS or "[" in part or part.startswith("function-")
+                                      or part in ("CharacterFile",)):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _message(err: Any) -> str:
+    kind = err["type"]
+    msg = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    loc = _clean_loc(err["loc"])
+    if kind == "extra_forbidden":
+        valid = _field_names_at(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else (f"; valid keys: {', '.join(valid)}" if valid else "")
+        return f"unknown key{hint}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "literal_error":
+        return f"{msg}, got {err.get('input')!r}"
+    if kind in ("int_parsing", "float_parsing", "int_type", "float_type", "bool_parsing", "string_type",
+                "model_type", "list_type", "dict_type", "bool_type", "int_from_float"):
+        return f"{msg}, got {err.get('input')!r}"
+    return msg
+
+
+def _attach_field(loc: Loc, msg: str) -> tuple[Loc, str]:
+    """Cross-field checks say 'clip_mm: ...'; move that field name into the location."""
+    m = re.match(r"^([a-z_0-9]+(?:\.[a-z_0-9]+)*): (.*)$", msg, flags=re.S)
+    if m and m[1].split(".")[0] in _field_names_at(loc):
+        return (*loc, *m[1].split(".")), m[2]
+    return loc, msg
+
+
+def _field_names_at(loc: Loc) -> list[str]:
+    model: type[BaseModel] | None = Recipe
+    for part in loc:
+        if model is None:
+            return []
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        model = _model_in(info.annotation) if info else None
+    return sorted(model.model_fields) if model else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list, typing.Annotated) or origin is not None:
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _format(loc: Loc, msg: str, source: str, lines: dict[Loc, int]) -> str:
+    line = None
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in lines:
+            line = lines[loc[:n]]
+            break
+    where = f"{source}:{line}" if line else source
+    field_path = _dotted(loc) if loc else "recipe"
+    return f"{field_path}: {msg} ({where})"
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+# -- files the recipe points at -----------------------------------------------------------------
+
+def _check_paths(loaded: LoadedRecipe, lines: dict[Loc, int]) -> Iterator[tuple[Loc, str]]:
+    r = loaded.recipe
+    for i, entry in enumerate(r.environment.hdri):
+        if entry.startswith("builtin:"):
+            continue
+        p = loaded.resolve(entry)
+        if not p.exists():
+            yield ("environment", "hdri", i), f"no such file or directory: {entry}"
+        elif p.is_dir() and not list_images(p, HDRI_SUFFIXES):
+            yield ("environment", "hdri", i), f"directory holds no .exr/.hdr files: {entry}"
+        elif p.is_file() and p.suffix.lower() not in HDRI_SUFFIXES:
+            yield ("environment", "hdri", i), f"not an .exr/.hdr file: {entry}"
+    bg = r.background
+    if bg.kind == "image" and bg.source and not loaded.resolve(bg.source).is_file():
+        yield ("background", "source"), f"no such image file: {bg.source}"
+    if bg.kind == "image_dir" and bg.source:
+        p = loaded.resolve(bg.source)
+        if not p.is_dir():
+            yield ("background", "source"), f"no such directory: {bg.source}"
+        elif not list_images(p, IMAGE_SUFFIXES):
+            yield ("background", "source"), f"directory holds no images: {bg.source}"
+    fm = r.subjects.face_model
+    if isinstance(fm, CharacterFile) and not loaded.resolve(fm.path).is_file():
+        yield ("subjects", "face_model", "path"), f"no such character file: {fm.path}"
+    for i, tex in enumerate(r.subjects.textures):
+        for kind in ("albedo", "normal", "roughness"):
+            value = getattr(tex, kind)
+            if value and not loaded.resolve(value).is_file():
+                yield ("subjects", "textures", i, kind), f"no such texture file: {value}"
+
+
+def list_images(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """Image files directly inside `directory`, sorted by name (deterministic choice by index)."""
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
