@@ -50,9 +50,7 @@ class AssetManifest(_Frozen):
     """Path inside the asset (archive or folder) -> sha256 (lower-case hex)."""
 
     def model_post_init(self, _: object) -> None:
-        bad = [
-            p for p, h in self.files.items() if len(h) != 64 or any(c not in "0123456789abcdef" for c in h)
-        ]
+        bad = [p for p, h in self.files.items() if len(h) != 64 or any(c not in "0123456789abcdef" for c in h)]
         if bad:
             raise ValueError(f"files: {bad[0]} has no valid sha256 (64 lower-case hex digits)")
         if self.licence.notice_file and self.files and self.licence.notice_file not in self.files:

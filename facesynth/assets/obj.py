@@ -89,9 +89,7 @@ def _resolve(index: np.ndarray, count: int, name: str, kind: str) -> np.ndarray:
     """OBJ indices are 1-based; negative ones count back from the end."""
     out = np.where(index < 0, index + count, index - 1)
     if out.size and (out.min() < 0 or out.max() >= count):
-        raise UserError(
-            f"OBJ file {name}: a face refers to {kind} {int(index[np.argmax(out >= count)])} of {count}"
-        )
+        raise UserError(f"OBJ file {name}: a face refers to {kind} {int(index[np.argmax(out >= count)])} of {count}")
     return out
 
 
@@ -101,12 +99,8 @@ def parse_obj(data: bytes, name: str) -> ObjMesh:
     keep_v = _record_lines(buf, starts, ends, b"v")
     keep_vt = _record_lines(buf, starts, ends, b"vt")
     keep_f = _record_lines(buf, starts, ends, b"f")
-    verts = _floats(
-        _gather(buf, starts, ends, keep_v, 1).replace(b"\r", b" "), int(keep_v.sum()), name, "v", 3
-    )
-    uvs = _floats(
-        _gather(buf, starts, ends, keep_vt, 2).replace(b"\r", b" "), int(keep_vt.sum()), name, "vt", 2
-    )
+    verts = _floats(_gather(buf, starts, ends, keep_v, 1).replace(b"\r", b" "), int(keep_v.sum()), name, "v", 3)
+    uvs = _floats(_gather(buf, starts, ends, keep_vt, 2).replace(b"\r", b" "), int(keep_vt.sum()), name, "vt", 2)
     if len(verts) == 0:
         raise UserError(f"OBJ file {name} has no vertices ('v' records)")
     f_text = _gather(buf, starts, ends, keep_f, 1).replace(b"\r", b" ")
@@ -124,9 +118,7 @@ def parse_obj(data: bytes, name: str) -> ObjMesh:
     corners = np.bincount(line_id[token_start], minlength=int(keep_f.sum()))
     values = np.fromstring(f_text.replace(b"//", b" 0 ").replace(b"/", b" "), dtype=np.int64, sep=" ")
     if values.size != corners.sum() * per_corner:
-        raise UserError(
-            f"OBJ file {name}: 'f' records mix corner formats (expected every corner like {first!r})"
-        )
+        raise UserError(f"OBJ file {name}: 'f' records mix corner formats (expected every corner like {first!r})")
     if np.any(corners < 3):
         raise UserError(f"OBJ file {name}: a face has fewer than 3 corners")
     values = values.reshape(-1, per_corner)

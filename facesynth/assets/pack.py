@@ -152,9 +152,7 @@ class FacePack:
         return tuple(n for n in names if not self.expression_targets(n))
 
     # --- posing --------------------------------------------------------------------------------
-    def coefficients(
-        self, identity: Sequence[float] | np.ndarray, expression_weights: ExpressionWeights
-    ) -> np.ndarray:
+    def coefficients(self, identity: Sequence[float] | np.ndarray, expression_weights: ExpressionWeights) -> np.ndarray:
         """The (K+E,) float32 coefficient vector `deform` multiplies with the stacked bases."""
         k = self.n_identity
         coeffs = np.zeros(k + self.n_expressions, dtype=np.float64)
@@ -218,8 +216,8 @@ class FacePack:
             "expression_q": ex_q,
             "expression_scale": ex_scale,
         }
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
+        with atomic_path(path) as tmp:
+            _write_npz(tmp, arrays)
         return path
 
     @classmethod
@@ -265,9 +263,7 @@ class FacePack:
         uv = _as(poly_uv, np.float32, where, "poly_uv")
         _check_polygons(offsets, verts, n_vert, where)
         if uv.shape != (len(verts), 2):
-            raise UserError(
-                f"{where}: poly_uv has shape {uv.shape}, expected ({len(verts)}, 2), a UV per corner"
-            )
+            raise UserError(f"{where}: poly_uv has shape {uv.shape}, expected ({len(verts)}, 2), a UV per corner")
         corners, tri_polygon = triangulate(offsets)
         region = _as(poly_region, np.uint8, where, "poly_region")
         area = region == SKIN if face_area is None else _as(face_area, bool, where, "face_area")
@@ -399,6 +395,17 @@ def _validate(p: FacePack) -> None:
             raise UserError(f"{where}: {name} holds NaN or infinite values")
 
 
+def _write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """np.savez_compressed, but byte-reproducible: fixed entry times, so the same pack built on
+    two machines has the same sha256 (which sample metadata records)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for key, arr in arrays.items():
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with zf.open(info, "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.asanyarray(arr), allow_pickle=False)
+
+
 def quantise(basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(S,V,3) float -> (int16 (S,V,3), float32 (S,) scale) with basis ~= q * scale per shape."""
     flat = basis.reshape(len(basis), -1)
@@ -482,9 +489,7 @@ def load_pack(name_or_path: str | Path) -> FacePack:
     else:
         path = Path(text).expanduser()
         if not path.exists():
-            raise UserError(
-                f"unknown face pack {text!r}: expected 'builtin', 'ict-facekit' or a pack .npz file path"
-            )
+            raise UserError(f"unknown face pack {text!r}: expected 'builtin', 'ict-facekit' or a pack .npz file path")
     stat = path.stat()
     key, version = str(path.resolve()), (stat.st_size, stat.st_mtime_ns)
     cached = _LOADED.get(key)
