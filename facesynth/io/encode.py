@@ -13,9 +13,7 @@ from facesynth.io.layout import EXR_CHANNELS, KINDS
 
 def _array(value: Any, kind: str, sample_id: str, dtypes: tuple[type, ...], shapes: str) -> np.ndarray:
     if not isinstance(value, np.ndarray):
-        raise UserError(
-            f"sample {sample_id}: output {kind!r} must be a numpy array, got {type(value).__name__}"
-        )
+        raise UserError(f"sample {sample_id}: output {kind!r} must be a numpy array, got {type(value).__name__}")
     if value.dtype.type not in dtypes:
         names = "/".join(np.dtype(d).name for d in dtypes)
         raise UserError(f"sample {sample_id}: output {kind!r} must be {names}, got {value.dtype}")
@@ -52,12 +50,8 @@ def encode_output(kind: str, value: Any, sample_id: str) -> tuple[bytes, dict[st
         }
     if kind == "posmap":
         if not isinstance(value, dict) or not value:
-            raise UserError(
-                f"sample {sample_id}: output 'posmap' must be a dict of channel name -> HxW float32"
-            )
-        planes = {
-            str(k): _array(v, f"posmap[{k}]", sample_id, (np.float32,), "HxW") for k, v in value.items()
-        }
+            raise UserError(f"sample {sample_id}: output 'posmap' must be a dict of channel name -> HxW float32")
+        planes = {str(k): _array(v, f"posmap[{k}]", sample_id, (np.float32,), "HxW") for k, v in value.items()}
         shape = next(iter(planes.values())).shape
         if any(p.shape != shape for p in planes.values()):
             raise UserError(f"sample {sample_id}: posmap channels differ in shape")

@@ -107,17 +107,13 @@ def _sample_members(sample: Any) -> list[tuple[str, bytes]]:
     json_path = sample._entry.meta_ref.path
     meta = read_meta(json_path)
     if meta is None:
-        raise UserError(
-            f"sample {sample.id}: metadata {json_path} is unreadable; run `facesynth verify --repair`"
-        )
+        raise UserError(f"sample {sample.id}: metadata {json_path} is unreadable; run `facesynth verify --repair`")
     members = [(json_path.name, json_path.read_bytes())]
     for kind, desc in sorted(meta["outputs"].items()):
         try:
             data = sample.read(kind)
         except FileNotFoundError:
-            raise UserError(
-                f"sample {sample.id}: {desc['file']} is missing; run `facesynth verify --repair`"
-            ) from None
+            raise UserError(f"sample {sample.id}: {desc['file']} is missing; run `facesynth verify --repair`") from None
         if sha256_hex(data) != desc["sha256"]:
             raise UserError(
                 f"sample {sample.id}: {desc['file']} does not match its sha256; run `facesynth verify --repair`"
@@ -132,9 +128,7 @@ def _dataset_info(
     metas = [s.meta for s in dataset]
     expressions = {
         split: dict(
-            sorted(
-                Counter(str((s.meta.get("face_model") or {}).get("expression_name")) for s in samples).items()
-            )
+            sorted(Counter(str((s.meta.get("face_model") or {}).get("expression_name")) for s in samples).items())
         )
         for split, samples in by_split.items()
     }

@@ -21,9 +21,7 @@ KINDS: dict[str, KindInfo] = {
     "depth": KindInfo("depth.exr", "mm, planar depth along the optical axis, 0 = no surface"),
     "normals": KindInfo("normals.exr", "unit vectors, camera frame (OpenCV), 0 = no surface"),
     "masks": KindInfo("mask.png", "region id, 0 = background"),
-    "posmap": KindInfo(
-        "posmap.exr", "prn.*: px of the 256x256 crop (z shifted to min 0); cam.*: mm; coverage 0/1"
-    ),
+    "posmap": KindInfo("posmap.exr", "prn.*: px of the 256x256 crop (z shifted to min 0); cam.*: mm; coverage 0/1"),
     "crop": KindInfo("crop.png", "sRGB"),
     "mesh": KindInfo("mesh.ply", "mm, camera frame"),
 }

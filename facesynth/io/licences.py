@@ -47,7 +47,5 @@ def collect_licences(metas: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
         if env.startswith("builtin:"):
             found.setdefault("builtin-hdri", KNOWN["builtin-hdri"])
         elif env:
-            found.setdefault(
-                env, {"asset": env, "licence": "unknown: user-supplied environment", "attribution": ""}
-            )
+            found.setdefault(env, {"asset": env, "licence": "unknown: user-supplied environment", "attribution": ""})
     return [found[k] for k in sorted(found)]

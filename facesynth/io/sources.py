@@ -94,6 +94,4 @@ def find_source(path: Path) -> tuple[str, list[Path]]:
     tars = sorted(path.glob("*.tar"))
     if tars:
         return "shards", tars
-    raise UserError(
-        f"{path} is neither a facesynth dataset (recipe.yaml + samples/) nor a folder of .tar shards"
-    )
+    raise UserError(f"{path} is neither a facesynth dataset (recipe.yaml + samples/) nor a folder of .tar shards")

@@ -112,9 +112,7 @@ class DatasetWriter:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def write_sample(
-        self, index: int, sample_id: str, outputs: Mapping[str, Any], meta: Mapping[str, Any]
-    ) -> Path:
+    def write_sample(self, index: int, sample_id: str, outputs: Mapping[str, Any], meta: Mapping[str, Any]) -> Path:
         """Write every output file atomically, then `<id>.json`, then the index line; returns the JSON."""
         if not sample_id or "/" in sample_id or "." in sample_id or sample_id.startswith("-"):
             raise UserError(f"sample id {sample_id!r} must be a plain name without '/' or '.'")

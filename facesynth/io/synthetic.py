@@ -40,6 +40,37 @@ def _ellipsoid(width: int, height: int, yaw_deg: float) -> tuple[np.ndarray, np.
     return depth, normals, hit
 
 
+def _landmarks(width: int, height: int, yaw_deg: float, f: float) -> tuple[np.ndarray, np.ndarray]:
+    """A face-like 68-point layout (jaw, brows, nose, eyes, mouth) on the ellipsoid's image.
+
+    Points on the side turning away from the camera are marked hidden, as a depth test would.
+    """
+
+    def arc(cx: float, cy: float, rx: float, ry: float, a0: float, a1: float, n: int) -> np.ndarray:
+        t = np.radians(np.linspace(a0, a1, n))
+        return np.column_stack([cx + rx * np.cos(t), cy + ry * np.sin(t)])
+
+    unit = np.concatenate(
+        [
+            arc(0, -0.1, 0.85, 0.95, 180, 0, 17),  # jaw, subject's right to left
+            arc(-0.38, -0.45, 0.22, 0.08, 200, 340, 5),
+            arc(0.38, -0.45, 0.22, 0.08, 200, 340, 5),  # brows
+            np.column_stack([np.zeros(4), np.linspace(-0.3, 0.05, 4)]),
+            arc(0, 0.12, 0.15, 0.05, 160, 20, 5),  # nose
+            arc(-0.35, -0.25, 0.14, 0.06, 180, 540, 7)[:6],
+            arc(0.35, -0.25, 0.14, 0.06, 180, 540, 7)[:6],  # eyes
+            arc(0, 0.45, 0.3, 0.12, 180, 540, 13)[:12],
+            arc(0, 0.45, 0.2, 0.05, 180, 540, 9)[:8],  # mouth
+        ]
+    )
+    shift = np.sin(np.radians(yaw_deg)) * 0.6
+    x = unit[:, 0] * np.cos(np.radians(yaw_deg)) + shift
+    scale = 0.8 * 75.0 * f / 600.0  # the ellipsoid's half-width in pixels, a little inside it
+    xy = np.column_stack([(width - 1) / 2 + x * scale, (height - 1) / 2 + unit[:, 1] * scale * 1.2])
+    visible = np.sign(yaw_deg) * unit[:, 0] < 0.55 if abs(yaw_deg) > 25 else np.ones(68, bool)
+    return xy, visible
+
+
 def _mesh_ply(rng: np.random.Generator) -> bytes:
     import trimesh
 
@@ -69,14 +100,16 @@ def synthetic_sample(
     masks = np.where(hit, 1 + (np.arange(height)[:, None] > height // 2), 0).astype(np.uint8)
     s = posmap_size
     grid = np.linspace(0, s - 1, s, dtype=np.float32)
+    r2 = ((grid[None, :] - s / 2) / (s * 0.45)) ** 2 + ((grid[:, None] - s / 2) / (s * 0.48)) ** 2
+    dome = np.sqrt(np.clip(1 - r2, 0, None))
     posmap = {
         "prn.x": np.tile(grid, (s, 1)),
         "prn.y": np.tile(grid[:, None], (1, s)),
-        "prn.z": rng.random((s, s), dtype=np.float32) * 10,
-        "cam.x": rng.normal(0, 50, (s, s)).astype(np.float32),
-        "cam.y": rng.normal(0, 50, (s, s)).astype(np.float32),
-        "cam.z": (600 + rng.normal(0, 20, (s, s))).astype(np.float32),
-        "coverage": (rng.random((s, s)) > 0.2).astype(np.float32),
+        "prn.z": (dome * s / 4).astype(np.float32),
+        "cam.x": (grid[None, :] - s / 2).repeat(s, 0).astype(np.float32),
+        "cam.y": (grid[:, None] - s / 2).repeat(s, 1).astype(np.float32),
+        "cam.z": (600 - 80 * dome).astype(np.float32),
+        "coverage": (dome > 0).astype(np.float32),
     }
     outputs: dict[str, Any] = {
         "rgb": rgb,
@@ -89,8 +122,8 @@ def synthetic_sample(
     }
     if kinds is not None:
         outputs = {k: v for k, v in outputs.items() if k in kinds}
-    lm2d = np.column_stack([rng.uniform(0, width - 1, 68), rng.uniform(0, height - 1, 68)])
-    lm3d = np.column_stack([rng.normal(0, 40, (68, 2)), rng.normal(600, 10, 68)])
+    lm2d, visible = _landmarks(width, height, yaw, f=width * 1.6)
+    lm3d = np.column_stack([(lm2d - [(width - 1) / 2, (height - 1) / 2]) * 600 / (width * 1.6), np.full(68, 600.0)])
     f = width * 1.6
     group = index // 2
     meta: dict[str, Any] = {
@@ -148,7 +181,7 @@ def synthetic_sample(
         "landmarks_68": {
             "2d": lm2d.tolist(),
             "3d": lm3d.tolist(),
-            "visible": (rng.random(68) > 0.2).tolist(),
+            "visible": visible.tolist(),
         },
         "posmap": {"size": s},
     }

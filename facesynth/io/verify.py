@@ -46,8 +46,7 @@ class VerifyReport:
         return (
             f"{self.root}: {len(self.ok)}{exp} samples ok, {len(self.corrupt)} corrupt, {len(self.missing)} "
             f"missing, {len(self.duplicates)} duplicated, {len(self.stray_temp)} temp files, "
-            f"{len(self.orphans)} orphan files"
-            + (f", repaired {len(self.repaired)}" if self.repaired else "")
+            f"{len(self.orphans)} orphan files" + (f", repaired {len(self.repaired)}" if self.repaired else "")
         )
 
 
