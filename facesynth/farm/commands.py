@@ -1,2 +1,31 @@
-def register(app):  # placeholder replaced below
-    pass
+"""`facesynth render`: registered on the main app by facesynth.cli."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def render(
+        recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
+        out: Annotated[Path, typer.Option("--out", help="Dataset directory (created; resumed if it exists).")],
+        shard_index: Annotated[int | None, typer.Option("--shard-index", help="This process's shard.")] = None,
+        shard_count: Annotated[int | None, typer.Option("--shard-count", help="Number of shards.")] = None,
+        indices: Annotated[str | None, typer.Option("--indices", help="e.g. 0-9,20-29.")] = None,
+        limit: Annotated[int | None, typer.Option("--limit", help="At most this many samples.")] = None,
+        force_new: Annotated[bool, typer.Option("--force-new", help="Discard a dataset of another recipe.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    ) -> None:
+        """Render a recipe into a dataset directory (resumes: only missing or broken samples)."""
+        from facesynth.farm.local import check_report, render_dataset
+
+        report = render_dataset(recipe, out, indices=indices, shard_index=shard_index, shard_count=shard_count,
+                                limit=limit, force_new=force_new, progress=not quiet)
+        typer.echo(f"{out}: {report.summary()}", err=True)
+        check_report(report)
+        if report.interrupted:
+            raise typer.Exit(130)

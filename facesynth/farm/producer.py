@@ -1,0 +1,71 @@
+"""One sample from index to files: spec -> vertices -> labels + render -> dataset store.
+
+The vertices Blender renders are the very array the labels are computed from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from facesynth._version import __version__
+from facesynth.assets import FacePack
+from facesynth.geometry.labels import Labels, compute_labels
+from facesynth.geometry.mesh_export import posed_mesh_ply
+from facesynth.geometry.metadata import build_metadata
+from facesynth.geometry.pose import pose_sample
+from facesynth.geometry.posmap import crop_image
+from facesynth.io.store import DatasetWriter
+from facesynth.recipe import LoadedRecipe
+from facesynth.sampling import sample_spec
+from facesynth.sampling.spec import SampleSpec
+
+
+class SampleProducer:
+    """Holds what lives for a whole run: the recipe, the face pack, one render session, the writer."""
+
+    def __init__(self, loaded: LoadedRecipe, pack: FacePack, session: Any, writer: DatasetWriter,
+                 blender_version: str):
+        self.loaded = loaded
+        self.pack = pack
+        self.session = session
+        self.writer = writer
+        self.blender_version = blender_version
+
+    def produce(self, index: int) -> SampleSpec:
+        spec = sample_spec(self.loaded, index)
+        vertices = self.pack.deform(np.asarray(spec.subject.identity), spec.expression_weights())
+        posed = pose_sample(spec, self.pack)
+        labels = compute_labels(spec, self.pack, vertices, posed)
+        result = self.session.render(spec, vertices, posed)
+        meta = build_metadata(spec, self.pack, posed, labels, recipe_sha256=self.loaded.sha256,
+                              facesynth_version=__version__, blender_version=self.blender_version)
+        meta["render"]["device"] = result.device
+        meta["timings_s"] = {k: round(v, 4) for k, v in result.timings.items()}
+        self.writer.write_sample(index, spec.id, self._outputs(spec, labels, result.rgb), meta)
+        return spec
+
+    def _outputs(self, spec: SampleSpec, labels: Labels, rgb: np.ndarray) -> dict[str, Any]:
+        wanted = set(spec.outputs)
+        out: dict[str, Any] = {}
+        if "rgb" in wanted:
+            out["rgb"] = rgb
+        if "depth" in wanted:
+            out["depth"] = labels.depth
+        if "normals" in wanted:
+            out["normals"] = labels.normals
+        if "masks" in wanted:
+            out["masks"] = labels.mask
+        if "posmap" in wanted and labels.posmap is not None:
+            pm = labels.posmap
+            out["posmap"] = {
+                **{f"prn.{a}": np.ascontiguousarray(pm.prn[..., i], dtype=np.float32) for i, a in enumerate("xyz")},
+                **{f"cam.{a}": np.ascontiguousarray(pm.cam[..., i], dtype=np.float32) for i, a in enumerate("xyz")},
+                "coverage": pm.coverage.astype(np.float32),
+            }
+            if spec.posmap.write_crop_rgb:
+                out["crop"] = crop_image(rgb, pm.crop_transform, spec.posmap.size)
+        if "mesh" in wanted:
+            out["mesh"] = posed_mesh_ply(labels.vertices_cam, self.pack)
+        return out
