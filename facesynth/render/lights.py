@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from facesynth.render.color import kelvin_to_rgb
-from facesynth.render.units import blender_matrix, length_to_m, matrix_to_m
+from facesynth.render.units import blender_matrix, length_to_m
 from facesynth.sampling.spec import LightSpec
 
 BLENDER_TYPE = {"point": "POINT", "area": "AREA", "spot": "SPOT", "sun": "SUN"}
@@ -34,10 +34,10 @@ class LightPool:
             self.objects.append(obj)
             self.created += 1
 
-    def update(self, lights: tuple[LightSpec, ...], matrices_world_mm: list[np.ndarray]) -> None:
-        """Show one pooled light per spec, placed at its 4x4 world matrix (mm); hide the rest."""
+    def update(self, lights: tuple[LightSpec, ...], matrices_world_m: list[np.ndarray]) -> None:
+        """Show one pooled light per spec at its 4x4 Blender matrix_world (metres); hide the rest."""
         self._grow(len(lights))
-        for obj, spec, m in zip(self.objects, lights, matrices_world_mm, strict=False):
+        for obj, spec, m in zip(self.objects, lights, matrices_world_m, strict=False):
             data = obj.data
             if data.type != BLENDER_TYPE[spec.kind]:
                 data.type = BLENDER_TYPE[spec.kind]
@@ -52,7 +52,7 @@ class LightPool:
                 data.shadow_soft_size = size_m / 2.0
                 if spec.kind == "spot":
                     data.spot_size = math.radians(spec.spot_angle_deg)
-            obj.matrix_world = blender_matrix(matrix_to_m(m))
+            obj.matrix_world = blender_matrix(m)
             obj.hide_render = False
         for obj in self.objects[len(lights):]:
             obj.hide_render = True

@@ -170,7 +170,7 @@ class RenderSession:
         if spec.lights:
             from facesynth.geometry.lights import light_pose  # the one placement function
 
-            matrices = [np.asarray(light_pose(ls, posed)) for ls in spec.lights]
+            matrices = [light_pose(ls, posed).blender_matrix_world_m() for ls in spec.lights]
         self.lights.update(spec.lights, matrices)
         self.counters["lights_created"] = self.lights.created
 

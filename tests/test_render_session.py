@@ -1,0 +1,156 @@
+"""RenderSession on a real Blender: scene built once, no data-block growth, backgrounds, depth.
+
+One session per module (Blender is process-global); renders are 96x128 at 4 spp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import trimesh
+from PIL import Image
+
+from facesynth.assets import FacePack
+from facesynth.assets.regions import EYE_OCCLUSION, IRIS, SKIN, solid_lookup
+from facesynth.geometry.pose import pose_sample
+from facesynth.geometry.raster import rasterize
+from facesynth.render.quick import KEY_LIGHT, quick_spec
+from facesynth.sampling.spec import BackgroundSpec
+
+pytest.importorskip("bpy")
+pytestmark = pytest.mark.render
+
+
+def _primitive_pack() -> FacePack:
+    """A head-sized ellipsoid (skin), an 'iris' bump in front, and an eye-occlusion shell around
+    the bump that the renderer must hide."""
+    head = trimesh.creation.icosphere(subdivisions=3, radius=1.0)
+    head.apply_scale([75.0, 100.0, 85.0])
+    eye = trimesh.creation.icosphere(subdivisions=2, radius=12.0)
+    eye.apply_translation([30.0, 20.0, 80.0])
+    shell = trimesh.creation.icosphere(subdivisions=1, radius=25.0)
+    shell.apply_translation([-30.0, 20.0, 80.0])
+    parts = [(head, SKIN), (eye, IRIS), (shell, EYE_OCCLUSION)]
+    verts, faces, region, off = [], [], [], 0
+    for mesh, rid in parts:
+        verts.append(mesh.vertices)
+        faces.append(mesh.faces + off)
+        region.append(np.full(len(mesh.faces), rid, np.uint8))
+        off += len(mesh.vertices)
+    v = np.concatenate(verts)
+    f = np.concatenate(faces)
+    uv = (v[f.ravel(), :2] / 200.0 + 0.5).astype(np.float32)
+    return FacePack.from_arrays(
+        name="primitive", neutral_mm=v, polygons=f, poly_uv=uv, poly_region=np.concatenate(region),
+        landmarks_68=np.arange(68), pivot_mm=np.zeros(3), identity_basis=np.zeros((1, len(v), 3)),
+    )
+
+
+@pytest.fixture(scope="module")
+def pack() -> FacePack:
+    return _primitive_pack()
+
+
+@pytest.fixture(scope="module")
+def session(pack: FacePack):
+    from facesynth.render import RenderSession
+
+    with RenderSession(pack, threads=2) as s:
+        yield s
+
+
+def _render(session, pack, spec, **kw):
+    return session.render(spec, pack.neutral_mm, pose_sample(spec, pack), **kw)
+
+
+def _head_mask(pack: FacePack, spec) -> np.ndarray:
+    """Pixel centres the rendered (non-hidden) triangles cover, from the numpy rasteriser."""
+    posed = pose_sample(spec, pack)
+    rendered = pack.poly_region[pack.tri_polygon] != EYE_OCCLUSION
+    return rasterize(posed.to_camera(pack.neutral_mm), pack.triangles[rendered], posed.camera).covered
+
+
+def test_face_differs_from_background_and_transparent_alpha(session, pack) -> None:
+    spec = quick_spec(background=BackgroundSpec(kind="solid", color=(0.0, 0.2, 0.0)), lights=(KEY_LIGHT,))
+    rgb = _render(session, pack, spec).rgb
+    assert rgb.shape == (128, 96, 3) and rgb.dtype == np.uint8
+    mask = _head_mask(pack, spec)
+    bg = ~_dilate(mask)  # away from anti-aliased silhouette pixels
+    # the solid plate shows exactly where the head is not: linear 0.2 green -> sRGB 124
+    assert np.all(rgb[bg][:, 1] == 124) and np.all(rgb[bg][:, [0, 2]] == 0)
+    assert np.abs(rgb[mask].astype(int) - [0, 124, 0]).sum(axis=1).mean() > 60
+
+    spec_t = quick_spec(background=BackgroundSpec(kind="transparent"), lights=(KEY_LIGHT,))
+    rgba = _render(session, pack, spec_t).rgb
+    assert rgba.shape == (128, 96, 4)
+    assert np.all(rgba[..., 3][~_dilate(mask)] == 0)
+    assert np.all(rgba[..., 3][_erode(mask)] == 255)
+
+
+def _erode(m: np.ndarray, n: int = 2) -> np.ndarray:
+    for _ in range(n):
+        m = m & np.roll(m, 1, 0) & np.roll(m, -1, 0) & np.roll(m, 1, 1) & np.roll(m, -1, 1)
+    return m
+
+
+def _dilate(m: np.ndarray, n: int = 2) -> np.ndarray:
+    return ~_erode(~m, n)
+
+
+def test_scene_built_once_and_no_datablock_growth(session, pack) -> None:
+    kinds = ["hdri", "noise", "solid"]
+    envs = ["builtin:studio", "builtin:city", "builtin:forest"]
+    lights = [(KEY_LIGHT,), (KEY_LIGHT, KEY_LIGHT.model_copy(update={"kind": "point"})), ()]
+    before = None
+    renders0 = session.counters["renders"]
+    for i in range(3):
+        spec = quick_spec(index=i, yaw_deg=20.0 * i, background=BackgroundSpec(kind=kinds[i], noise_seed=i),
+                          environment=envs[i], lights=lights[i], skin_tone=0.4 * i)
+        _render(session, pack, spec)
+        counts = session.datablock_counts()
+        if i == 1:
+            before = counts  # after the pool has grown to its largest light count
+        if i == 2:
+            assert counts == before
+    assert session.counters["meshes_created"] == 1
+    assert session.counters["materials_created"] == 2  # skin + iris; the hidden shell gets none
+    assert session.counters["lights_created"] == 2
+    assert session.counters["renders"] == renders0 + 3
+
+
+def test_hidden_region_not_rendered_and_depth_matches_rasteriser(session, pack) -> None:
+    spec = quick_spec(lights=(KEY_LIGHT,), background=BackgroundSpec(kind="transparent"))
+    res = _render(session, pack, spec, depth=True)
+    posed = pose_sample(spec, pack)
+    covered = _head_mask(pack, spec)
+    solid = solid_lookup()[pack.poly_region[pack.tri_polygon]]  # the hidden shell is not solid
+    ras = rasterize(posed.to_camera(pack.neutral_mm), pack.triangles[solid], posed.camera)
+    assert np.array_equal(covered, ras.covered)
+    # where the shell would be, Blender sees the head behind it, not the shell
+    interior = _erode(ras.covered, 2)
+    assert interior.sum() > 500
+    err = np.abs(res.depth_mm[interior] - ras.depth[interior])
+    assert err.max() < 0.5, f"max {err.max():.3f} mm"
+    # where the hidden shell would be (its front at model z = 105 mm), Blender sees the head
+    u, v = np.round(posed.camera.project(posed.to_camera(np.array([[-30.0, 20.0, 105.0]]))[0])).astype(int)
+    assert res.depth_mm[v, u] > 600.0 - 105.0 + 10.0
+    assert np.all(res.depth_mm[~_dilate(ras.covered)] == 0)
+
+
+def test_image_background_covers_without_stretching(session, pack, tmp_path) -> None:
+    # 400x100 image: left quarter red, the rest blue, a 20 px wide green centre stripe. Covering a
+    # 96x128 frame scales by 1.28 (height), keeps the centre 75 columns of the original: the red
+    # quarter is cropped away, the green stripe stays 20*1.28 = 25.6 px wide and centred.
+    img = np.zeros((100, 400, 3), np.uint8)
+    img[:, :100] = (255, 0, 0)
+    img[:, 100:] = (0, 0, 255)
+    img[:, 190:210] = (0, 255, 0)
+    path = tmp_path / "bg.png"
+    Image.fromarray(img).save(path)
+    spec = quick_spec(background=BackgroundSpec(kind="image", source=str(path)), distance_mm=3000.0)
+    rgb = _render(session, pack, spec).rgb
+    row = rgb[2]  # top row: above the small far head
+    green = np.flatnonzero((row[:, 1] > 200) & (row[:, 2] < 60))
+    assert 24 <= len(green) <= 27
+    assert abs(green.mean() - 47.5) <= 1.0
+    assert not np.any((row[:, 0] > 200) & (row[:, 2] < 60))  # red cropped away, not squeezed in
