@@ -29,3 +29,24 @@ def ict_archive() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def ict_pack(ict_archive: Path):
+    """The real ICT-FaceKit pack, built from the shared archive once into $FACESYNTH_HOME and
+    rebuilt when the cached file is unreadable or from another importer version."""
+    from facesynth.assets.cache import pack_cache_path
+    from facesynth.assets.ict import IMPORTER_VERSION, import_ict
+    from facesynth.assets.pack import load_pack
+    from facesynth.errors import UserError
+
+    path = pack_cache_path("ict-facekit")
+    if path.exists():
+        try:
+            pack = load_pack(path)
+            if pack.provenance.get("importer_version") == IMPORTER_VERSION:
+                return pack
+        except UserError:
+            pass
+    import_ict(ict_archive, path)
+    return load_pack(path)
