@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from facesynth.sampling.spec import (
@@ -60,3 +61,15 @@ def sample_spec(
         posmap=PosmapSpec(size=256, crop_scale=1.5, crop_jitter=crop_jitter, write_crop_rgb=True),
         outputs=outputs,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def load_ict_pack(archive: str) -> Any:
+    """The real ICT-FaceKit pack, built from the shared archive into the test cache once."""
+    from facesynth.assets import load_pack
+    from facesynth.assets.cache import pack_cache_path
+    from facesynth.assets.ict import import_ict
+
+    if not pack_cache_path("ict-facekit").exists():
+        import_ict(archive)
+    return load_pack("ict-facekit")

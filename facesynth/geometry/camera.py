@@ -114,10 +114,8 @@ def intrinsics(
     ortho_scale_mm: float,
 ) -> np.ndarray:
     """K for a centred principal point with Blender's horizontal sensor fit and square pixels."""
-    if projection == "perspective":
-        f_px = focal_length_mm / sensor_width_mm * width
-    else:
-        f_px = width / ortho_scale_mm  # px per mm
+    # Orthographic: f is pixels per mm in the image plane.
+    f_px = focal_length_mm / sensor_width_mm * width if projection == "perspective" else width / ortho_scale_mm
     return np.array([[f_px, 0.0, (width - 1) / 2.0], [0.0, f_px, (height - 1) / 2.0], [0.0, 0.0, 1.0]])
 
 

@@ -1,0 +1,147 @@
+"""The per-sample metadata dict (meta_version 1): every number needed to rebuild the labels.
+
+Schema and units: docs/conventions.md. Values are JSON-native and a pure function of the inputs.
+The dataset store adds `outputs` (file names and sha256s) before writing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from facesynth.geometry.labels import Labels
+from facesynth.geometry.lights import light_pose
+from facesynth.geometry.pose import POSE_CONVENTION, Posed, angles_from_rotation
+from facesynth.geometry.posmap import __doc__ as _POSMAP_DOC
+from facesynth.sampling.spec import SampleSpec
+
+META_VERSION = 1
+LANDMARK_ORDER = "iBUG/Multi-PIE 68, 0-indexed"
+POSMAP_CONVENTION = " ".join((_POSMAP_DOC or "").split())
+
+
+def _f(x: Any) -> Any:
+    """numpy -> nested lists of Python floats (JSON-native)."""
+    return np.asarray(x, dtype=np.float64).tolist()
+
+
+def face_model_entry(spec: SampleSpec, pack: Any) -> dict[str, Any]:
+    """Identity coefficients as applied to the pack's (= source's) modes, and the expression
+    weights per pack shape after alias resolution and _L/_R splitting."""
+    coeffs = pack.coefficients(spec.subject.identity, spec.expression.weights)
+    k = pack.n_identity
+    expression = {name: float(coeffs[k + j]) for j, name in enumerate(pack.expression_names)
+                  if coeffs[k + j] != 0.0}
+    return {
+        "name": pack.name,
+        "source": spec.subject.face_model,
+        "pack_sha256": pack.sha256,
+        "identity": [float(c) for c in coeffs[:k]],
+        "expression_name": spec.expression.name,
+        "expression_intensity": float(spec.expression.intensity),
+        "expression": dict(sorted(expression.items())),
+    }
+
+
+def build_metadata(
+    spec: SampleSpec,
+    pack: Any,
+    posed: Posed,
+    labels: Labels,
+    *,
+    recipe_sha256: str,
+    facesynth_version: str,
+    blender_version: str,
+) -> dict[str, Any]:
+    cam = posed.camera
+    yaw, pitch, roll = angles_from_rotation(posed.R_head)
+    lm = labels.landmarks
+    meta: dict[str, Any] = {
+        "meta_version": META_VERSION,
+        "id": spec.id,
+        "index": spec.index,
+        "recipe_name": spec.recipe_name,
+        "subject_id": spec.subject.subject_id,
+        "split": spec.split,
+        "group": spec.group,
+        "view": spec.view,
+        "frame": spec.expression.frame,
+        "frame_count": spec.expression.frame_count,
+        "seed": spec.seed,
+        "recipe_sha256": recipe_sha256,
+        "facesynth_version": facesynth_version,
+        "blender_version": blender_version,
+        "face_model": face_model_entry(spec, pack),
+        "mesh": {"model_to_camera": _f(posed.model_to_camera), "model_to_world": _f(posed.model_to_world),
+                 "units": "mm", "frame": "opencv_camera"},
+        "camera": {
+            "K": _f(cam.K),
+            "width": cam.width,
+            "height": cam.height,
+            "projection": cam.projection,
+            "lens_mm": float(cam.focal_length_mm),
+            "sensor_width_mm": float(cam.sensor_width_mm),
+            "sensor_fit": "horizontal",
+            "ortho_scale_mm": float(cam.ortho_scale_mm),
+            "clip_mm": [float(cam.clip_start_mm), float(cam.clip_end_mm)],
+            "world_to_camera": _f(cam.world_to_camera),
+            "distance_mm": float(spec.camera.distance_mm),
+            "position_jitter_mm": _f(spec.camera.position_jitter_mm),
+        },
+        "head_pose": {
+            "R": _f(posed.R_head),
+            "t_mm": _f(posed.t_mm),
+            "yaw_deg": yaw,
+            "pitch_deg": pitch,
+            "roll_deg": roll,
+            "translation_world_mm": _f(spec.head_pose.translation_mm),
+            "convention": POSE_CONVENTION,
+        },
+        "lights": [_light_entry(light, posed) for light in spec.lights],
+        "environment": {"source": spec.environment.source, "strength": float(spec.environment.strength),
+                        "rotation_deg": float(spec.environment.rotation_deg)},
+        "background": {"kind": spec.background.kind, "source": spec.background.source,
+                       "color": _f(spec.background.color)},
+        "render": {"engine": spec.render.engine, "samples": spec.render.samples, "device": spec.render.device,
+                   "seed": spec.render.seed, "denoise": spec.render.denoise,
+                   "adaptive_threshold": float(spec.render.adaptive_threshold),
+                   "max_bounces": spec.render.max_bounces},
+        "landmarks_68": {
+            "2d": _f(lm.uv),
+            "3d": _f(lm.xyz_cam),
+            "visible": [bool(b) for b in lm.visible],
+            "order": LANDMARK_ORDER,
+            "vertex_ids": [int(i) for i in pack.landmarks_68],
+        },
+        "depth": {"kind": "planar camera z", "units": "mm", "no_surface": 0.0},
+    }
+    if labels.posmap is not None:
+        pm = labels.posmap
+        meta["posmap"] = {
+            "size": int(pm.coverage.shape[0]),
+            "crop_transform": _f(pm.crop_transform),
+            "crop_scale": float(spec.posmap.crop_scale),
+            "crop_jitter": _f(spec.posmap.crop_jitter),
+            "z_scale_px_per_mm": pm.z_scale_px_per_mm,
+            "z_offset_px": pm.z_offset_px,
+            "convention": POSMAP_CONVENTION,
+        }
+    return meta
+
+
+def _light_entry(light: Any, posed: Posed) -> dict[str, Any]:
+    lp = light_pose(light, posed)
+    return {
+        "kind": light.kind,
+        "position_camera_mm": _f(lp.position_camera_mm),
+        "direction_camera": _f(lp.direction_camera),
+        "position_world_mm": _f(lp.position_world_mm),
+        "energy": float(light.energy),
+        "color_temperature_k": float(light.color_temperature_k),
+        "size_mm": float(light.size_mm),
+        "spot_angle_deg": float(light.spot_angle_deg),
+        "azimuth_deg": float(light.azimuth_deg),
+        "elevation_deg": float(light.elevation_deg),
+        "distance_mm": float(light.distance_mm),
+    }
