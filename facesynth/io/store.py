@@ -72,8 +72,8 @@ class DatasetWriter:
                     f"(choose an empty directory, or pass --force-new)"
                 )
             raise UserError(
-                f"{self.root} holds a dataset of another recipe (sha256 {existing[:12]}..., this recipe "
-                f"{self.recipe_sha256[:12]}...): choose another directory or pass --force-new to start over"
+                f"{self.root} holds a dataset of another recipe (recipe.yaml sha256 {existing}, this recipe "
+                f"{self.recipe_sha256}): choose another directory or pass --force-new to start over"
             )
         if force_new and existing is not None and existing != self.recipe_sha256:
             # Start over: samples of another recipe must not be mixed with this one's.
@@ -122,13 +122,15 @@ class DatasetWriter:
                 f"written as id={sample_id!r} index={index}"
             )
         folder = sample_dir(self.root, index)
+        json_path = folder / f"{sample_id}.json"
+        # Encode everything first: a bad output or metadata fails before anything touches the disk.
+        encoded: dict[str, bytes] = {}
         described: dict[str, dict[str, Any]] = {}
         for kind in sorted(outputs):
             data, desc = encode_output(kind, outputs[kind], sample_id)
-            name = file_name(sample_id, kind)
-            self._write(folder / name, data)
+            encoded[kind] = data
             described[kind] = {
-                "file": name,
+                "file": file_name(sample_id, kind),
                 "kind": kind,
                 "unit": KINDS[kind].unit,
                 **desc,
@@ -142,7 +144,11 @@ class DatasetWriter:
             json_bytes = codecs.encode_json(full)
         except (TypeError, ValueError) as exc:
             raise UserError(f"sample {sample_id}: metadata cannot be written as JSON: {exc}") from exc
-        json_path = folder / f"{sample_id}.json"
+        # Re-writing a broken sample: withdraw its old metadata first, so a kill in the middle
+        # never leaves a JSON that lists files of two different writes.
+        json_path.unlink(missing_ok=True)
+        for kind, data in encoded.items():
+            self._write(folder / described[kind]["file"], data)
         self._write(json_path, json_bytes)  # last: from here on the sample exists
         self._append_index(sample_id, index, json_path, json_bytes)
         return json_path
