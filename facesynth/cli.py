@@ -44,6 +44,7 @@ ShardIndex = Annotated[int | None, typer.Option("--shard-index", help="This proc
 ShardCount = Annotated[int | None, typer.Option("--shard-count", help="Number of shards.")]
 Indices = Annotated[str | None, typer.Option("--indices", help="Sample indices, e.g. 0-9,20-29.")]
 Limit = Annotated[int | None, typer.Option("--limit", help="At most this many samples.")]
+Overrides = Annotated[list[str] | None, typer.Option("--set", help="Override a recipe field: camera.resolution=96x128.")]
 
 
 @app.command()
@@ -81,13 +82,13 @@ def schema(out: Annotated[Path | None, typer.Option("--out", help="Write to this
 
 @app.command()
 def plan(recipe: RecipeArg, limit: Limit = None, shard_index: ShardIndex = None, shard_count: ShardCount = None,
-         indices: Indices = None) -> None:
+         indices: Indices = None, overrides: Overrides = None) -> None:
     """Print one JSON object per planned sample (every random number of it)."""
     from facesynth.recipe import load_recipe
     from facesynth.sampling import plan as plan_samples
     from facesynth.sampling import select_indices
 
-    loaded = load_recipe(recipe)
+    loaded = load_recipe(recipe, overrides or ())
     chosen = select_indices(loaded.recipe.samples, indices=indices, shard_index=shard_index,
                             shard_count=shard_count, limit=limit)
     out = sys.stdout

@@ -18,13 +18,16 @@ def register(app: typer.Typer) -> None:
         indices: Annotated[str | None, typer.Option("--indices", help="e.g. 0-9,20-29.")] = None,
         limit: Annotated[int | None, typer.Option("--limit", help="At most this many samples.")] = None,
         force_new: Annotated[bool, typer.Option("--force-new", help="Discard a dataset of another recipe.")] = False,
+        overrides: Annotated[list[str] | None, typer.Option(
+            "--set", help="Override a recipe field, e.g. --set camera.resolution=96x128.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     ) -> None:
         """Render a recipe into a dataset directory (resumes: only missing or broken samples)."""
         from facesynth.farm.local import check_report, render_dataset
 
         report = render_dataset(recipe, out, indices=indices, shard_index=shard_index, shard_count=shard_count,
-                                limit=limit, force_new=force_new, progress=not quiet)
+                                limit=limit, force_new=force_new, progress=not quiet,
+                                overrides=overrides or ())
         typer.echo(f"{out}: {report.summary()}", err=True)
         check_report(report)
         if report.interrupted:

@@ -65,7 +65,8 @@ def _graceful_stop() -> Iterator[_StopFlag]:
 
 def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | None = None,
                    shard_index: int | None = None, shard_count: int | None = None, limit: int | None = None,
-                   force_new: bool = False, progress: bool = True) -> RunReport:
+                   force_new: bool = False, progress: bool = True,
+                   overrides: tuple[str, ...] | list[str] = ()) -> RunReport:
     """Render the selected samples of a recipe into `out`, skipping those already complete."""
     from facesynth.farm.face_model import load_face_model
     from facesynth.farm.producer import SampleProducer
@@ -73,7 +74,7 @@ def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | N
     from facesynth.render._bpy import import_bpy
 
     start = time.perf_counter()
-    loaded = load_recipe(recipe_path)
+    loaded = load_recipe(recipe_path, overrides)
     chosen = select_indices(loaded.recipe.samples, indices=indices, shard_index=shard_index,
                             shard_count=shard_count, limit=limit)
     bpy = import_bpy()

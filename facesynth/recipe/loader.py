@@ -47,8 +47,12 @@ class LoadedRecipe:
         return p if p.is_absolute() else self.base_dir / p
 
 
-def load_recipe(path: str | Path) -> LoadedRecipe:
-    """Read, parse and validate a recipe file; raises RecipeError naming the field and line."""
+def load_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> LoadedRecipe:
+    """Read, parse and validate a recipe file; raises RecipeError naming the field and line.
+
+    `overrides` are `field.path=YAML value` strings (`camera.resolution=96x128`); with them, the
+    recipe's text becomes the merged recipe written out as YAML (what a dataset then stores).
+    """
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -62,6 +66,9 @@ def load_recipe(path: str | Path) -> LoadedRecipe:
         raise RecipeError([f"{name}: not UTF-8 text (byte {exc.start})"]) from None
     except OSError as exc:
         raise RecipeError([f"{name}: cannot read: {exc.strerror}"]) from None
+    if overrides:
+        text = apply_overrides(text, overrides, name)
+        raw = text.encode("utf-8")
     recipe = parse_recipe(text, name)
     loaded = LoadedRecipe(recipe, path, text, hashlib.sha256(raw).hexdigest(), path.resolve().parent)
     problems = list(_check_paths(loaded, _line_map_or_empty(text)))
@@ -92,6 +99,29 @@ def parse_recipe(text: str, source: str = "<recipe>") -> Recipe:
         problems = [_format(*_attach_field(_clean_loc(err["loc"]), _message(err)), source, lines)
                     for err in exc.errors()]
         raise RecipeError(_dedupe(problems)) from None
+
+
+def apply_overrides(text: str, overrides: list[str] | tuple[str, ...], source: str) -> str:
+    """Merge `a.b.c=value` overrides into the recipe's YAML and return the new YAML text."""
+    parse_recipe(text, source)  # the file itself must be valid first, with its own line numbers
+    data = yaml.safe_load(text)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise RecipeError([f"--set {item!r}: expected FIELD.PATH=VALUE, e.g. camera.resolution=96x128"])
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise RecipeError([f"--set {item!r}: the value is not valid YAML"]) from None
+        node = data
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part, {}), dict):
+                raise RecipeError([f"--set {item!r}: '{part}' is not a section"])
+            node = node.setdefault(part, {})
+        node[parts[-1]] = parsed
+    header = f"# {Path(source).name} with overrides: {'; '.join(overrides)}\n"
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 # -- YAML positions -----------------------------------------------------------------------------
