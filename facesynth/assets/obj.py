@@ -65,13 +65,27 @@ def _gather(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, keep: np.ndar
     return out.tobytes()
 
 
+def _tokens_per_line(text: bytes, n_lines: int) -> np.ndarray:
+    """Whitespace-separated tokens on each newline-terminated line, counted on bytes."""
+    fb = np.frombuffer(text, dtype=np.uint8)
+    is_space = np.isin(fb, _SPACE)
+    token_start = ~is_space & np.concatenate([[True], is_space[:-1]])
+    line_id = np.concatenate([[0], np.cumsum(fb == ord("\n"))[:-1]])
+    return np.bincount(line_id[token_start], minlength=n_lines)
+
+
 def _floats(text: bytes, n_lines: int, name: str, kind: str, want: int) -> np.ndarray:
-    values = np.fromstring(text, dtype=np.float64, sep=" ") if text else np.zeros(0)
+    """The first `want` numbers of each record line (extra columns such as colours dropped)."""
     if n_lines == 0:
         return np.zeros((0, want))
-    if values.size % n_lines or values.size // n_lines < want:
+    values = np.fromstring(text, dtype=np.float64, sep=" ")
+    if values.size == n_lines * want:  # the common case: every line has exactly `want` numbers
+        return values.reshape(n_lines, want)
+    counts = _tokens_per_line(text, n_lines)
+    if counts.sum() != values.size or counts.min() < want:
         raise UserError(f"OBJ file {name}: malformed '{kind}' records (expected {want}+ numbers per line)")
-    return values.reshape(n_lines, -1)[:, :want]
+    starts = np.cumsum(counts) - counts
+    return values[starts[:, None] + np.arange(want)]
 
 
 def parse_obj_vertices(data: bytes, name: str) -> np.ndarray:
@@ -110,12 +124,7 @@ def parse_obj(data: bytes, name: str) -> ObjMesh:
     parts = first.split(b"/")
     has_vt = len(parts) >= 2 and parts[1] != b""
     per_corner = len(parts)  # 1: v, 2: v/vt, 3: v/vt/vn or v//vn
-    # Corners per line = whitespace-separated tokens per line, counted on bytes, not in Python.
-    fb = np.frombuffer(f_text, dtype=np.uint8)
-    is_space = np.isin(fb, _SPACE)
-    token_start = ~is_space & np.concatenate([[True], is_space[:-1]])
-    line_id = np.concatenate([[0], np.cumsum(fb == ord("\n"))[:-1]])
-    corners = np.bincount(line_id[token_start], minlength=int(keep_f.sum()))
+    corners = _tokens_per_line(f_text, int(keep_f.sum()))
     values = np.fromstring(f_text.replace(b"//", b" 0 ").replace(b"/", b" "), dtype=np.int64, sep=" ")
     if values.size != corners.sum() * per_corner:
         raise UserError(f"OBJ file {name}: 'f' records mix corner formats (expected every corner like {first!r})")
