@@ -315,13 +315,11 @@ def _face_area(raw: RawCharacter, region: np.ndarray, moved: np.ndarray) -> np.n
 
 
 def _default_pivot(neutral: np.ndarray, moved: np.ndarray) -> np.ndarray:
-    """Behind the face: the centre of the box around the vertices the expressions move (all
-    vertices without expressions), pushed back (-Z) by half the box's width."""
+    """Behind the face: in the box around the vertices the expressions move (all vertices without
+    expressions), centred in x and y, half the box's width behind its front (max z)."""
     pts = neutral[moved] if moved.any() else neutral
     lo, hi = pts.min(axis=0), pts.max(axis=0)
-    centre = (lo + hi) / 2.0
-    centre[2] -= (hi[0] - lo[0]) / 2.0
-    return centre
+    return np.array([(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0, hi[2] - (hi[0] - lo[0]) / 2.0])
 
 
 def _check_scale(unit_scale_mm: float, src: Path) -> float:

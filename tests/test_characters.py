@@ -1,0 +1,324 @@
+"""User characters: files written by Blender's own FBX / glTF / OBJ exporters, read back as FacePacks.
+
+One module-scoped fixture runs Blender once (in a child process, so this test process's Blender
+scene, if any, is untouched) to build a head-sized subdivided cube with a UV map, two materials,
+a Basis and three shape keys that move disjoint vertex groups, plus a small second mesh; it saves
+the exported geometry in Blender world coordinates as the expected values.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+pytest.importorskip("bpy", reason="character import needs Blender's Python module (bpy)")
+
+from facesynth.assets import regions as R  # noqa: E402
+from facesynth.assets.pack import FacePack  # noqa: E402
+from facesynth.errors import UserError  # noqa: E402
+from facesynth.render import characters as C  # noqa: E402
+
+pytestmark = pytest.mark.render
+
+KEYS = {"Smile_Key": "mouthSmileLeft", "Blink_Key": "eyeBlink_L", "Jaw_Key": "jawOpen"}
+EXPECTED_NAMES = ("mouthSmile_L", "eyeBlink_L", "jawOpen")
+TOL_MM = 1e-3
+
+BUILD_SCRIPT = textwrap.dedent(
+    """
+    import math, sys
+    from pathlib import Path
+    import bpy, numpy as np
+    from mathutils import Vector
+
+    out = Path(sys.argv[1])
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.ops.mesh.primitive_cube_add(size=0.2)
+    head = bpy.context.active_object
+    head.name = "Head"
+    bpy.ops.object.mode_set(mode="EDIT")
+    bpy.ops.mesh.subdivide(number_cuts=3)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    bpy.ops.object.shade_smooth()
+    head.location = (0.01, -0.02, 1.6)
+    head.rotation_euler = (0.0, 0.0, math.radians(15))
+    head.scale = (1.05, 1.05, 1.05)
+    me = head.data
+    skin, teeth = bpy.data.materials.new("Std_Skin_Head"), bpy.data.materials.new("Std_Upper_Teeth")
+    me.materials.append(skin)
+    me.materials.append(teeth)
+    for p in me.polygons:
+        p.material_index = 1 if p.center.z < -0.099 else 0
+
+    co = np.array([v.co[:] for v in me.vertices])
+    groups = {
+        "Smile_Key": (co[:, 0] > 0.099, (0.01, 0.0, 0.0)),
+        "Blink_Key": ((co[:, 2] > 0.099) & (co[:, 0] <= 0.099), (0.0, 0.0, 0.005)),
+        "Jaw_Key": ((co[:, 1] < -0.099) & (co[:, 0] <= 0.099) & (co[:, 2] <= 0.099), (0.0, -0.008, 0.0)),
+    }
+    head.shape_key_add(name="Basis")
+    for name, (mask, d) in groups.items():
+        kb = head.shape_key_add(name=name, from_mix=False)
+        for i in np.flatnonzero(mask):
+            kb.data[i].co = kb.data[i].co + Vector(d)
+    for kb in me.shape_keys.key_blocks:
+        kb.value = 0.0  # the exported neutral is the basis
+
+    bpy.ops.mesh.primitive_plane_add(size=0.02, location=(0.0, -0.2, 1.6))
+    bpy.context.active_object.name = "Cornea_Shell"
+
+    bpy.context.view_layer.update()
+    mw = np.array(head.matrix_world)
+    to_world = lambda p: p @ mw[:3, :3].T + mw[:3, 3]
+    keys = np.stack([to_world(np.array([d.co[:] for d in me.shape_keys.key_blocks[n].data])) for n in groups])
+    uv = np.array([d.uv[:] for d in me.uv_layers[0].data])
+    np.savez(
+        out / "expected.npz",
+        basis=to_world(co), keys=keys, key_names=np.array(list(groups)),
+        loop_vertex=np.array([lp.vertex_index for lp in me.loops]), loop_uv=uv,
+        poly_start=np.array([p.loop_start for p in me.polygons]),
+        poly_total=np.array([p.loop_total for p in me.polygons]),
+    )
+    bpy.ops.export_scene.fbx(filepath=str(out / "head.fbx"), bake_anim=False)
+    bpy.ops.export_scene.gltf(filepath=str(out / "head.glb"), export_format="GLB")
+    bpy.ops.wm.obj_export(filepath=str(out / "head.obj"), export_uv=False)
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.ops.object.empty_add()
+    bpy.ops.export_scene.fbx(filepath=str(out / "no_mesh.fbx"), bake_anim=False)
+    """
+)
+
+
+def to_model(world_m: np.ndarray, unit_scale_mm: float) -> np.ndarray:
+    """Blender world (Z up, facing -Y) -> facesynth model frame (Y up, facing +Z), in mm."""
+    x, y, z = np.moveaxis(np.asarray(world_m, dtype=np.float64), -1, 0)
+    return np.stack([x, z, -y], axis=-1) * unit_scale_mm
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The exported files, plus a fresh facesynth cache so the first imports really run Blender."""
+    out = tmp_path_factory.mktemp("characters")
+    subprocess.run([sys.executable, "-c", BUILD_SCRIPT, str(out)], check=True, capture_output=True, timeout=300)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FACESYNTH_HOME", str(out / "cache"))
+        yield out
+
+
+@pytest.fixture(scope="module")
+def expected(files: Path) -> dict[str, np.ndarray]:
+    with np.load(files / "expected.npz") as z:
+        return {k: z[k] for k in z.files}
+
+
+@pytest.fixture(scope="module")
+def packs(files: Path) -> dict[str, FacePack]:
+    return {
+        "fbx": C.import_character(files / "head.fbx", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None),
+        "glb": C.import_character(files / "head.glb", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None),
+        # OBJ keeps no shape keys and here no UVs; pretend its numbers are cm.
+        "obj": C.import_character(files / "head.obj", expression_map={}, unit_scale_mm=10, landmarks_68=None),
+    }
+
+
+def correspondence(pack: FacePack, expected_mm: np.ndarray) -> np.ndarray:
+    """Index of the imported vertex at each exported vertex (glTF reorders them); checks it is 1:1."""
+    dist, idx = cKDTree(pack.neutral_mm).query(expected_mm)
+    assert dist.max() < TOL_MM
+    assert len(np.unique(idx)) == len(expected_mm)
+    return idx
+
+
+# --- geometry ----------------------------------------------------------------------------------------
+
+
+def test_fbx_keeps_vertices_polygons_and_uvs(packs: dict[str, FacePack], expected: dict[str, np.ndarray]) -> None:
+    pack = packs["fbx"]
+    want = to_model(expected["basis"], 1000)
+    assert pack.n_vertices == len(want) == 98
+    np.testing.assert_allclose(pack.neutral_mm, want, atol=TOL_MM)
+    # Same quads, same corners, same per-corner UVs as Blender had before export.
+    assert pack.n_polygons == len(expected["poly_start"]) == 96
+    assert np.all(np.diff(pack.poly_offsets) == 4)
+    order = np.concatenate([np.arange(s, s + n) for s, n in zip(expected["poly_start"], expected["poly_total"])])
+    np.testing.assert_array_equal(pack.poly_vertices, expected["loop_vertex"][order])
+    np.testing.assert_allclose(pack.poly_uv, expected["loop_uv"][order], atol=1e-6)
+    assert (pack.up_axis, pack.forward_axis, pack.unit_scale_mm) == ("+Y", "+Z", 1000.0)
+
+
+def test_glb_is_welded_back_to_the_authors_topology(
+    packs: dict[str, FacePack], expected: dict[str, np.ndarray]
+) -> None:
+    pack = packs["glb"]
+    want = to_model(expected["basis"], 1000)
+    # glTF splits vertices at UV seams; welding gives back one vertex per exported vertex.
+    assert pack.n_vertices == len(want)
+    idx = correspondence(pack, want)
+    np.testing.assert_allclose(pack.neutral_mm[idx], want, atol=TOL_MM)
+    assert pack.n_polygons == 2 * 96  # glTF stores triangles
+    # Every (vertex, UV) pair of the source exists in the import, and nothing else.
+    src_pairs = {(int(v), *np.round(uv, 5)) for v, uv in zip(expected["loop_vertex"], expected["loop_uv"])}
+    back = np.empty(len(idx), dtype=np.int64)
+    back[idx] = np.arange(len(idx))
+    got_pairs = {(int(back[v]), *np.round(uv, 5)) for v, uv in zip(pack.poly_vertices, pack.poly_uv)}
+    assert got_pairs == src_pairs
+
+
+def test_obj_neutral_uses_the_unit_scale_and_zero_uvs_without_a_uv_layer(
+    packs: dict[str, FacePack], expected: dict[str, np.ndarray]
+) -> None:
+    pack = packs["obj"]
+    want = to_model(expected["basis"], 10)
+    assert pack.n_vertices == 98 and pack.n_polygons == 96
+    np.testing.assert_allclose(pack.neutral_mm, want, atol=TOL_MM)
+    assert pack.expression_names == ()
+    assert not pack.poly_uv.any()
+    assert pack.provenance["uv_layer"] == ""
+
+
+def test_model_frame_is_y_up_z_forward(packs: dict[str, FacePack]) -> None:
+    """The top of the head (Blender +Z) is model +Y; the side facing Blender -Y is model +Z."""
+    v = packs["fbx"].neutral_mm
+    assert v[:, 1].min() > 1400  # standing height 1.6 m, along model +Y
+    assert 0 < v[:, 1].max() - v[:, 1].min() < 250
+
+
+@pytest.mark.parametrize("fmt", ["fbx", "glb"])
+def test_each_expression_moves_exactly_its_vertices(
+    fmt: str, packs: dict[str, FacePack], expected: dict[str, np.ndarray]
+) -> None:
+    pack = packs[fmt]
+    assert pack.expression_names == EXPECTED_NAMES
+    idx = correspondence(pack, to_model(expected["basis"], 1000))
+    moved_sets = []
+    for k, name in enumerate(EXPECTED_NAMES):
+        want = to_model(expected["keys"][k] - expected["basis"], 1000)  # world deltas -> model mm
+        group = np.linalg.norm(want, axis=1) > 0
+        assert group.sum() >= 9
+        got = (pack.deform((), {name: 1.0}) - pack.neutral_mm)[idx]
+        np.testing.assert_allclose(got[group], want[group], atol=TOL_MM)
+        assert np.abs(got[~group]).max() < 1e-6  # every other vertex stays put
+        moved_sets.append(set(np.flatnonzero(group)))
+    assert not (moved_sets[0] & moved_sets[1] or moved_sets[0] & moved_sets[2] or moved_sets[1] & moved_sets[2])
+
+
+@pytest.mark.parametrize("fmt", ["fbx", "glb", "obj"])
+def test_regions_come_from_material_names(fmt: str, packs: dict[str, FacePack]) -> None:
+    pack = packs[fmt]
+    y = pack.neutral_mm[:, 1]
+    bottom = np.isclose(y, y.min(), atol=0.01)
+    per_corner = bottom[pack.poly_vertices].astype(np.int64)
+    on_bottom = np.add.reduceat(per_corner, pack.poly_offsets[:-1]) == np.diff(pack.poly_offsets)
+    assert on_bottom.any()
+    np.testing.assert_array_equal(pack.poly_region, np.where(on_bottom, R.TEETH, R.SKIN))
+
+
+def test_material_region_words() -> None:
+    names = ["Std_Skin_Head", "Std_Eye_L", "Std_Cornea_R", "Std_Eye_Occlusion_L", "EyeLashes", "CC_Base_Teeth",
+             "Std_Tongue", "Std_Skin_Body", "Beard", "Tearline.001", "irisBlue", "material"]  # fmt: skip
+    want = [R.SKIN, R.SCLERA, R.EYE_OCCLUSION, R.EYE_OCCLUSION, R.EYELASHES, R.TEETH,
+            R.GUMS_TONGUE, R.HEAD_NECK, R.SKIN, R.EYE_OCCLUSION, R.IRIS, R.SKIN]  # fmt: skip
+    assert C.material_regions(names).tolist() == want
+
+
+def test_face_area_and_pivot_follow_the_expressions(packs: dict[str, FacePack]) -> None:
+    pack = packs["fbx"]
+    moved = np.any(np.abs(pack.expression_basis) > 0, axis=(0, 2))
+    touched = np.add.reduceat(moved[pack.poly_vertices].astype(np.int64), pack.poly_offsets[:-1]) > 0
+    np.testing.assert_array_equal(pack.face_area, touched & (pack.poly_region == R.SKIN))
+    lo, hi = pack.neutral_mm.min(axis=0), pack.neutral_mm.max(axis=0)
+    assert np.all(pack.pivot_mm > lo) and np.all(pack.pivot_mm < hi)  # inside the head
+
+
+# --- landmarks, mesh choice, cache ---------------------------------------------------------------------
+
+
+def test_landmarks_are_optional(files: Path, packs: dict[str, FacePack]) -> None:
+    assert packs["fbx"].provenance["has_landmarks"] is False
+    assert packs["fbx"].landmarks_68.shape == (0,)
+    ids = list(range(10, 78))
+    pack = C.import_character(files / "head.fbx", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=ids)
+    assert pack.provenance["has_landmarks"] is True
+    assert pack.landmarks_68.tolist() == ids
+
+
+def test_mesh_name_picks_another_mesh(files: Path, packs: dict[str, FacePack]) -> None:
+    assert packs["fbx"].provenance["mesh"] == "Head"  # the default: most vertices
+    shell = C.import_character(
+        files / "head.fbx", expression_map={}, unit_scale_mm=1000, landmarks_68=None, mesh_name="Cornea_Shell"
+    )
+    assert shell.n_vertices == 4 and shell.provenance["mesh"] == "Cornea_Shell"
+    np.testing.assert_allclose(shell.neutral_mm.mean(axis=0), to_model(np.array([0.0, -0.2, 1.6]), 1000), atol=TOL_MM)
+    with pytest.raises(UserError, match=r"no mesh named 'Nose'; meshes: Cornea_Shell, Head"):
+        C.import_character(files / "head.fbx", expression_map={}, unit_scale_mm=1, landmarks_68=None, mesh_name="Nose")
+
+
+def test_second_import_comes_from_the_cache(files: Path, packs: dict[str, FacePack]) -> None:
+    cached = C.extraction_cache_path(files / "head.glb")
+    assert cached.is_file()
+    stamp, runs = cached.stat().st_mtime_ns, C.blender_run_count()
+    again = C.import_character(files / "head.glb", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None)
+    # Other mapping and scale: still no Blender, because they are applied after reading.
+    fewer = C.import_character(
+        files / "head.glb", expression_map={"Jaw_Key": "jawOpen"}, unit_scale_mm=10, landmarks_68=None
+    )
+    assert C.blender_run_count() == runs and cached.stat().st_mtime_ns == stamp
+    np.testing.assert_array_equal(again.neutral_mm, packs["glb"].neutral_mm)
+    np.testing.assert_allclose(fewer.neutral_mm, packs["glb"].neutral_mm / 100, rtol=1e-6)
+    assert fewer.expression_names == ("jawOpen",)
+    # Same bytes under another name: same sha256, same cache entry.
+    copy = files / "copy_of_head.glb"
+    copy.write_bytes((files / "head.glb").read_bytes())
+    C.import_character(copy, expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None)
+    assert C.blender_run_count() == runs
+
+
+# --- errors ----------------------------------------------------------------------------------------------
+
+
+def test_unknown_shape_key_names_it_and_lists_the_available_ones(files: Path) -> None:
+    with pytest.raises(UserError) as err:
+        C.import_character(files / "head.fbx", expression_map={"Smiel": "mouthSmileLeft"}, unit_scale_mm=1000,
+                           landmarks_68=None)  # fmt: skip
+    msg = str(err.value)
+    assert "head.fbx" in msg and "'Smiel'" in msg and "'Smile_Key', 'Blink_Key', 'Jaw_Key'" in msg
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"expression_map": {"Smile_Key": "grin"}}, r"expression_map\['Smile_Key'\] = 'grin' is not an ARKit"),
+        ({"expression_map": {"Smile_Key": "jawOpen", "Jaw_Key": "jawOpen"}}, r"two shape keys to 'jawOpen'"),
+        ({"unit_scale_mm": 0}, r"unit_scale_mm must be a positive number"),
+        ({"landmarks_68": [1, 2, 3]}, r"landmarks_68 must be 68 vertex indices, got 3"),
+        ({"landmarks_68": [0] * 67 + [98]}, r"landmarks_68\[67\] = 98 is not a vertex index .*0\.\.97"),
+    ],
+)
+def test_bad_options_are_user_errors(files: Path, kwargs: dict, pattern: str) -> None:
+    options = {"expression_map": {}, "unit_scale_mm": 1000, "landmarks_68": None, **kwargs}
+    with pytest.raises(UserError, match=pattern):
+        C.import_character(files / "head.fbx", **options)
+
+
+def test_bad_files_are_user_errors_naming_the_file(files: Path) -> None:
+    opts = {"expression_map": {}, "unit_scale_mm": 1000, "landmarks_68": None}
+    with pytest.raises(UserError, match=r"character file .*missing\.fbx does not exist"):
+        C.import_character(files / "missing.fbx", **opts)
+    (files / "head.blend").write_bytes(b"BLENDER")
+    with pytest.raises(UserError, match=r"head\.blend: unsupported extension '\.blend'; expected one of"):
+        C.import_character(files / "head.blend", **opts)
+    with pytest.raises(UserError, match=r"character file .*no_mesh\.fbx holds no mesh"):
+        C.import_character(files / "no_mesh.fbx", **opts)
+    (files / "garbage.glb").write_bytes(os.urandom(256))
+    with pytest.raises(UserError, match=r"Blender could not read character file .*garbage\.glb"):
+        C.import_character(files / "garbage.glb", **opts)
