@@ -21,10 +21,10 @@ from scipy.spatial import cKDTree
 
 pytest.importorskip("bpy", reason="character import needs Blender's Python module (bpy)")
 
-from facesynth.assets import regions as R  # noqa: E402
-from facesynth.assets.pack import FacePack  # noqa: E402
-from facesynth.errors import UserError  # noqa: E402
-from facesynth.render import characters as C  # noqa: E402
+from facesynth.assets import regions as R
+from facesynth.assets.pack import FacePack
+from facesynth.errors import UserError
+from facesynth.render import characters as C
 
 pytestmark = pytest.mark.render
 
@@ -149,7 +149,8 @@ def test_fbx_keeps_vertices_polygons_and_uvs(packs: dict[str, FacePack], expecte
     # Same quads, same corners, same per-corner UVs as Blender had before export.
     assert pack.n_polygons == len(expected["poly_start"]) == 96
     assert np.all(np.diff(pack.poly_offsets) == 4)
-    order = np.concatenate([np.arange(s, s + n) for s, n in zip(expected["poly_start"], expected["poly_total"])])
+    runs = zip(expected["poly_start"], expected["poly_total"], strict=True)
+    order = np.concatenate([np.arange(s, s + n) for s, n in runs])
     np.testing.assert_array_equal(pack.poly_vertices, expected["loop_vertex"][order])
     np.testing.assert_allclose(pack.poly_uv, expected["loop_uv"][order], atol=1e-6)
     assert (pack.up_axis, pack.forward_axis, pack.unit_scale_mm) == ("+Y", "+Z", 1000.0)
@@ -166,10 +167,10 @@ def test_glb_is_welded_back_to_the_authors_topology(
     np.testing.assert_allclose(pack.neutral_mm[idx], want, atol=TOL_MM)
     assert pack.n_polygons == 2 * 96  # glTF stores triangles
     # Every (vertex, UV) pair of the source exists in the import, and nothing else.
-    src_pairs = {(int(v), *np.round(uv, 5)) for v, uv in zip(expected["loop_vertex"], expected["loop_uv"])}
+    src_pairs = {(int(v), *np.round(uv, 5)) for v, uv in zip(expected["loop_vertex"], expected["loop_uv"], strict=True)}
     back = np.empty(len(idx), dtype=np.int64)
     back[idx] = np.arange(len(idx))
-    got_pairs = {(int(back[v]), *np.round(uv, 5)) for v, uv in zip(pack.poly_vertices, pack.poly_uv)}
+    got_pairs = {(int(back[v]), *np.round(uv, 5)) for v, uv in zip(pack.poly_vertices, pack.poly_uv, strict=True)}
     assert got_pairs == src_pairs
 
 
