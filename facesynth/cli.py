@@ -44,7 +44,8 @@ ShardIndex = Annotated[int | None, typer.Option("--shard-index", help="This proc
 ShardCount = Annotated[int | None, typer.Option("--shard-count", help="Number of shards.")]
 Indices = Annotated[str | None, typer.Option("--indices", help="Sample indices, e.g. 0-9,20-29.")]
 Limit = Annotated[int | None, typer.Option("--limit", help="At most this many samples.")]
-Overrides = Annotated[list[str] | None, typer.Option("--set", help="Override a recipe field: camera.resolution=96x128.")]
+Overrides = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a recipe field: camera.resolution=96x128.")]
 
 
 @app.command()

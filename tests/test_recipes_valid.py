@@ -42,3 +42,16 @@ def test_recipes_are_frozen() -> None:
     r = Recipe(name="d", samples=1)
     with pytest.raises(Exception, match="frozen"):
         r.samples = 2  # type: ignore[misc]
+
+
+def test_recipe_reference_page_is_in_sync_and_complete() -> None:
+    from facesynth.recipe.reference import recipe_reference_markdown
+
+    page = (REPO / "docs" / "recipe_reference.md").read_text()
+    assert page == recipe_reference_markdown(), "run: python -m facesynth.recipe.reference"
+    # Every field of every section is listed, with a unit column where the name carries one.
+    for section in ("camera", "head_pose", "lights", "environment", "background", "render", "split"):
+        model = type(getattr(Recipe(name="x", samples=1), section))
+        for name in model.model_fields:
+            assert f"| `{section}.{name}` |" in page
+    assert "| `camera.distance_mm` | range | mm | [700, 1000] | > 0" in page
