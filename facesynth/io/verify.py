@@ -7,6 +7,7 @@ indices, stray temporary files, and indices missing against the recipe's `sample
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,19 @@ def _check_file(folder: Path, sid: str, kind: str, desc: Any, deep: bool) -> str
     return None
 
 
+def _index_sha256(root: Path) -> dict[str, set[str]]:
+    """id -> sha256s of its metadata JSON recorded by writers (the JSON cannot checksum itself)."""
+    out: dict[str, set[str]] = {}
+    for path in sorted((root / "index").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+                out.setdefault(str(entry["id"]), set()).add(str(entry["sha256"]))
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut by a kill
+    return out
+
+
 def verify(root: str | os.PathLike[str], repair: bool = False, *, deep: bool = True) -> VerifyReport:
     """Check every sample of the dataset at `root`; with `repair`, delete broken samples and temp files."""
     root = Path(root)
@@ -133,6 +147,7 @@ def verify(root: str | os.PathLike[str], repair: bool = False, *, deep: bool = T
     listed: set[Path] = set()
     broken: list[Path] = []
     corrupt_indices: set[int] = set()
+    indexed = _index_sha256(root)
     for folder in sorted(p for p in (root / "samples").glob("*") if p.is_dir()):
         names = sorted(os.listdir(folder))
         for name in names:
@@ -149,6 +164,11 @@ def verify(root: str | os.PathLike[str], repair: bool = False, *, deep: bool = T
                         corrupt_indices.add(meta["index"])
                     continue
                 assert meta is not None
+                if sid in indexed and sha256_hex(path.read_bytes()) not in indexed[sid]:
+                    report.corrupt[sid] = f"{name} differs from its sha256 in index/"
+                    broken.append(path)
+                    corrupt_indices.add(meta["index"])
+                    continue
                 report.ok.append(sid)
                 by_index.setdefault(meta["index"], []).append(path)
                 by_id.setdefault(sid, []).append(path)
