@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tarfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -238,6 +239,41 @@ def test_face_area_and_pivot_follow_the_expressions(packs: dict[str, FacePack]) 
     np.testing.assert_array_equal(pack.face_area, touched & (pack.poly_region == R.SKIN))
     lo, hi = pack.neutral_mm.min(axis=0), pack.neutral_mm.max(axis=0)
     assert np.all(pack.pivot_mm > lo) and np.all(pack.pivot_mm < hi)  # inside the head
+
+
+@pytest.mark.ict
+def test_real_ict_obj_keeps_file_coordinates_and_material_regions(
+    ict_archive: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """ICT-FaceKit's neutral OBJ (cm, +Y up, +Z out of the face): the import must give back the
+    file's own numbers times 10, in file order, and a region per material."""
+    folder = tmp_path_factory.mktemp("ict")
+    with tarfile.open(ict_archive) as tar:
+        for name in ("generic_neutral_mesh.obj", "ICTFaceModelMaterial.mtl"):
+            (folder / name).write_bytes(tar.extractfile(f"FaceXModel/{name}").read())  # type: ignore[union-attr]
+    pack = C.import_character(
+        folder / "generic_neutral_mesh.obj", expression_map={}, unit_scale_mm=10, landmarks_68=None
+    )
+    vertices, face_material = [], []
+    material = ""
+    for line in (folder / "generic_neutral_mesh.obj").read_text().splitlines():
+        if line.startswith("v "):
+            vertices.append([float(x) for x in line.split()[1:4]])
+        elif line.startswith("usemtl "):
+            material = line.split()[1]
+        elif line.startswith("f "):
+            face_material.append(material)
+    assert pack.n_vertices == len(vertices) == 26719
+    np.testing.assert_allclose(pack.neutral_mm, np.array(vertices) * 10, atol=TOL_MM)
+    assert pack.n_polygons == len(face_material)
+    want = {
+        "M_Face": R.SKIN, "M_BackHead": R.HEAD_NECK, "M_Teeth": R.TEETH, "M_GumsTongue": R.GUMS_TONGUE,
+        "M_ScleraLeft": R.SCLERA, "M_IrisRight": R.IRIS, "M_EyeLashes": R.EYELASHES,
+        "M_EyeOcclusion": R.EYE_OCCLUSION, "M_LacrimalFluid": R.EYE_OCCLUSION, "M_EyeBlend": R.EYE_OCCLUSION,
+    }  # fmt: skip
+    for name, region_id in want.items():
+        polys = np.array([m == name for m in face_material])
+        assert polys.any() and np.all(pack.poly_region[polys] == region_id), name
 
 
 # --- landmarks, mesh choice, cache ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,8 @@ _ARKIT_UNSIDED = (
 ARKIT_NAMES: frozenset[str] = frozenset([f"{n}_{s}" for n in _ARKIT_SIDED for s in "LR"] + list(_ARKIT_UNSIDED))
 
 # Material-name words -> region, in priority order (an "Eye_Occlusion" material is an overlay, not
-# an eyeball). Names are split into lower-case words at '_', '-', '.', spaces, digits and camelCase.
+# an eyeball). Names are split into lower-case words at '_', '-', '.', spaces, digits and camelCase;
+# two neighbouring words also count joined ("EyeBlend" -> "eyeblend").
 REGION_WORDS: tuple[tuple[int, frozenset[str]], ...] = (
     (R.EYELASHES, frozenset({"eyelash", "eyelashes", "lash", "lashes"})),
     (R.EYE_OCCLUSION, frozenset({"occlusion", "tearline", "tear", "lacrimal", "cornea", "eyeblend"})),
@@ -66,7 +68,10 @@ REGION_WORDS: tuple[tuple[int, frozenset[str]], ...] = (
     (R.TEETH, frozenset({"teeth", "tooth"})),
     (R.GUMS_TONGUE, frozenset({"tongue", "gum", "gums"})),
     (R.MOUTH_SOCKET, frozenset({"mouth"})),
-    (R.HEAD_NECK, frozenset({"scalp", "neck", "ear", "ears", "hair", "body", "torso", "arm", "leg", "nail", "nails"})),
+    (
+        R.HEAD_NECK,
+        frozenset({"scalp", "backhead", "neck", "ear", "ears", "hair", "body", "torso", "arm", "leg", "nail", "nails"}),
+    ),
 )
 
 
@@ -264,7 +269,8 @@ def material_regions(material_names: Sequence[str]) -> np.ndarray:
 
 def _words(name: str) -> list[str]:
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)  # camelCase -> camel Case
-    return [w.lower() for w in re.split(r"[^A-Za-z]+", spaced) if w]
+    words = [w.lower() for w in re.split(r"[^A-Za-z]+", spaced) if w]
+    return words + [a + b for a, b in pairwise(words)]
 
 
 def weld(raw: RawCharacter) -> RawCharacter:
