@@ -64,6 +64,14 @@ def skin_albedo(skin_tone: float) -> tuple[float, float, float]:
     return (float(rgb[0]), float(rgb[1]), float(rgb[2]))
 
 
+def _set_color(target: Any, rgba: tuple[float, ...]) -> None:
+    """A node socket (`default_value`) or a colour-ramp stop (`color`)."""
+    if hasattr(target, "default_value"):
+        target.default_value = rgba
+    else:
+        target.color = rgba
+
+
 def _socket(sockets: Any, name: str, type_: str | None = None) -> Any:
     """Sockets by name, disambiguated by type (Mix nodes repeat 'A'/'B' for each data type)."""
     for s in sockets:
@@ -72,13 +80,24 @@ def _socket(sockets: Any, name: str, type_: str | None = None) -> Any:
     raise KeyError(name)
 
 
+# Packs whose eyeball UVs are centred on the pupil (ICT-FaceKit follows Unreal's digital-human eye:
+# the outer 'sclera' shell carries the iris in its texture, UV radius ~0.0045 per degree from the
+# eye axis). Their sclera gets a procedural iris: (u, v, iris radius, pupil radius) in UV units.
+UV_CENTRED_IRIS: dict[str, tuple[float, float, float, float]] = {
+    "ict-facekit": (0.5, 0.5, 0.13, 0.045),
+}
+SCLERA_WHITE = (0.80, 0.76, 0.72)
+
+
 @dataclass
 class HeadMaterials:
     """The role materials and the node inputs that change per sample."""
 
     by_role: dict[str, Any]
     skin_color: list[Any] = field(default_factory=list)
-    iris_color: Any = None
+    iris_color: list[Any] = field(default_factory=list)
+    """Sockets / ramp stops taking the iris colour; `iris_dark` ones take it darkened."""
+    iris_dark: list[Any] = field(default_factory=list)
     texture_images: dict[str, Any] = field(default_factory=dict)
     texture_factors: dict[str, list[Any]] = field(default_factory=dict)
     texture_paths: dict[str, str] = field(default_factory=dict)
@@ -88,8 +107,10 @@ class HeadMaterials:
         albedo = (*skin_albedo(skin_tone), 1.0)
         for sock in self.skin_color:
             sock.default_value = albedo
-        if self.iris_color is not None:
-            self.iris_color.default_value = (*iris_color, 1.0)
+        for target in self.iris_color:
+            _set_color(target, (*iris_color, 1.0))
+        for target in self.iris_dark:
+            _set_color(target, (*(0.35 * c for c in iris_color), 1.0))
         for kind in TEXTURE_KINDS:
             self._set_texture(kind, textures.get(kind), sample_id)
 
@@ -189,6 +210,66 @@ def _skin(bpy: Any, hm: HeadMaterials, images: dict[str, Any]) -> Any:
     return mat
 
 
+def _eye_with_iris(bpy: Any, hm: HeadMaterials, centre_uv: tuple[float, float], iris_r: float,
+                   pupil_r: float) -> Any:
+    """Eyeball shell: sclera, iris disc with radial fibres and limbal ring, pupil; glossy cornea coat."""
+    mat, tree, bsdf = _new_material(bpy, "facesynth_sclera")
+    nodes, links = tree.nodes, tree.links
+    bsdf.inputs["Roughness"].default_value = 0.15
+    bsdf.inputs["Coat Weight"].default_value = 1.0
+    bsdf.inputs["Coat Roughness"].default_value = 0.02
+    bsdf.inputs["Subsurface Weight"].default_value = 0.2
+    bsdf.inputs["Subsurface Scale"].default_value = 0.001
+    uv = nodes.new("ShaderNodeUVMap")
+    dist = nodes.new("ShaderNodeVectorMath")
+    dist.operation = "DISTANCE"
+    dist.inputs[1].default_value = (centre_uv[0], centre_uv[1], 0.0)
+    links.new(uv.outputs["UV"], dist.inputs[0])
+    ramp = nodes.new("ShaderNodeValToRGB")
+    els = ramp.color_ramp.elements
+    stops = [(0.0, (0.005, 0.005, 0.005)), (pupil_r, (0.005, 0.005, 0.005)), (pupil_r + 0.008, None),
+             (iris_r - 0.02, None), (iris_r - 0.004, "dark"), (iris_r + 0.012, SCLERA_WHITE),
+             (1.0, (0.62, 0.50, 0.46))]
+    while len(els) < len(stops):
+        els.new(0.5)
+    for el, (pos, col) in zip(els, stops, strict=True):
+        el.position = pos
+        if col is None:
+            hm.iris_color.append(el)
+        elif col == "dark":
+            hm.iris_dark.append(el)
+        else:
+            el.color = (*col, 1.0)
+    links.new(dist.outputs["Value"], ramp.inputs["Fac"])
+    # fibre-like mottling: noise multiplied into the colour (subtle on the sclera)
+    noise = nodes.new("ShaderNodeTexNoise")
+    noise.inputs["Scale"].default_value = 60.0
+    noise.inputs["Detail"].default_value = 4.0
+    links.new(uv.outputs["UV"], noise.inputs["Vector"])
+    shade = nodes.new("ShaderNodeMapRange")
+    shade.inputs["To Min"].default_value = 0.7
+    shade.inputs["To Max"].default_value = 1.25
+    links.new(noise.outputs["Factor"], shade.inputs["Value"])
+    mul = nodes.new("ShaderNodeMix")
+    mul.data_type = "RGBA"
+    mul.blend_type = "MULTIPLY"
+    _socket(mul.inputs, "Factor", "VALUE").default_value = 1.0
+    links.new(ramp.outputs["Color"], _socket(mul.inputs, "A", "RGBA"))
+    links.new(shade.outputs["Result"], _socket(mul.inputs, "B", "RGBA"))
+    links.new(_socket(mul.outputs, "Result", "RGBA"), bsdf.inputs["Base Color"])
+    return mat
+
+
+def _lashes(bpy: Any) -> Any:
+    """Eyelash strips without an alpha texture: dark and half see-through, so the lash line reads
+    as a soft darkening instead of an opaque band."""
+    mat, _, bsdf = _new_material(bpy, "facesynth_eyelashes")
+    bsdf.inputs["Base Color"].default_value = (0.012, 0.008, 0.006, 1.0)
+    bsdf.inputs["Roughness"].default_value = 0.45
+    bsdf.inputs["Alpha"].default_value = 0.3
+    return mat
+
+
 def _texture_images(bpy: Any) -> dict[str, Any]:
     """One placeholder image per texture kind, re-pointed at the subject's files per sample."""
     images = {}
@@ -200,24 +281,28 @@ def _texture_images(bpy: Any) -> dict[str, Any]:
     return images
 
 
-def build_materials(bpy: Any, roles: set[str]) -> HeadMaterials:
+def build_materials(bpy: Any, roles: set[str], pack_name: str = "") -> HeadMaterials:
     """Create one material per role used by the pack (hidden roles get none)."""
     hm = HeadMaterials(by_role={})
     images = _texture_images(bpy)
     hm.texture_images = images
+    eye = UV_CENTRED_IRIS.get(pack_name)
     builders = {
         "skin": lambda: _skin(bpy, hm, images),
-        "sclera": lambda: _simple(bpy, "facesynth_sclera", (0.78, 0.74, 0.70), 0.08, sss=0.3, coat=1.0),
+        "sclera": lambda: (_eye_with_iris(bpy, hm, eye[:2], eye[2], eye[3]) if eye else
+                           _simple(bpy, "facesynth_sclera", SCLERA_WHITE, 0.08, sss=0.2, coat=1.0)),
         "iris": lambda: _simple(bpy, "facesynth_iris", (0.25, 0.15, 0.08), 0.2, coat=1.0),
-        "eyelashes": lambda: _simple(bpy, "facesynth_eyelashes", (0.015, 0.010, 0.008), 0.45),
+        "eyelashes": lambda: _lashes(bpy),
         "teeth": lambda: _simple(bpy, "facesynth_teeth", (0.80, 0.74, 0.62), 0.25, sss=0.3),
         "gums": lambda: _simple(bpy, "facesynth_gums", (0.55, 0.16, 0.15), 0.3, sss=0.6),
         "mouth": lambda: _simple(bpy, "facesynth_mouth", (0.035, 0.008, 0.008), 0.6),
-        "socket": lambda: _simple(bpy, "facesynth_socket", (0.35, 0.12, 0.10), 0.4, sss=0.5),
+        "socket": lambda: _simple(bpy, "facesynth_socket", (0.55, 0.28, 0.25), 0.3, sss=0.5),
     }
     for role in sorted(roles - {HIDDEN}):
         hm.by_role[role] = builders[role]()
     iris = hm.by_role.get("iris")
     if iris is not None:
-        hm.iris_color = iris.node_tree.nodes["Principled BSDF"].inputs["Base Color"]
+        # a separate iris mesh: the iris colour itself, or (under a UV-iris shell) darkened
+        socks = hm.iris_dark if eye else hm.iris_color
+        socks.append(iris.node_tree.nodes["Principled BSDF"].inputs["Base Color"])
     return hm

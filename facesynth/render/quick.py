@@ -21,7 +21,7 @@ from facesynth.sampling.spec import (
     SubjectSpec,
 )
 
-KEY_LIGHT = LightSpec(kind="area", azimuth_deg=35.0, elevation_deg=25.0, distance_mm=900.0, energy=60.0,
+KEY_LIGHT = LightSpec(kind="area", azimuth_deg=35.0, elevation_deg=25.0, distance_mm=900.0, energy=15.0,
                       color_temperature_k=5200.0, size_mm=400.0)
 
 

@@ -94,7 +94,7 @@ class RenderSession:
         names = _region_names()
         region = np.asarray(pack.poly_region)
         role_by_region = {int(r): role_of(names.get(int(r), f"region_{r}")) for r in np.unique(region)}
-        hm = build_materials(bpy, set(role_by_region.values()))
+        hm = build_materials(bpy, set(role_by_region.values()), pack.name)
         self.counters["materials_created"] = len(hm.by_role)
 
         offsets = np.asarray(pack.poly_offsets, dtype=np.int64)
