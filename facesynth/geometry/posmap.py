@@ -31,6 +31,8 @@ class Posmap:
     """(S,S,3) float32 camera-frame mm; 0 where not covered."""
     coverage: np.ndarray
     """(S,S) bool: texels inside the face area of the UV layout."""
+    texel_triangle: np.ndarray
+    """(S,S) int32: index into pack.triangles of the surface under each texel, -1 if not covered."""
     crop_transform: np.ndarray
     """(3,3) similarity, image pixel coordinates -> crop pixel coordinates (homogeneous)."""
     z_scale_px_per_mm: float
@@ -113,8 +115,10 @@ def compute_posmap(
     prn[cov] = np.c_[xy, z - z_off]
     cam = np.zeros((size, size, 3), np.float32)
     cam[cov] = pts
-    return Posmap(prn=prn, cam=cam, coverage=cov, crop_transform=T, z_scale_px_per_mm=float(z_scale),
-                  z_offset_px=z_off)
+    texel_tri = np.full((size, size), -1, np.int32)
+    texel_tri[cov] = tri
+    return Posmap(prn=prn, cam=cam, coverage=cov, texel_triangle=texel_tri, crop_transform=T,
+                  z_scale_px_per_mm=float(z_scale), z_offset_px=z_off)
 
 
 def crop_image(rgb: np.ndarray, transform: np.ndarray, size: int) -> np.ndarray:
