@@ -26,6 +26,8 @@ class DrillResult:
     kills: int = 0
     """How many times the writer was killed while still running."""
     samples_after_kill: list[int] = field(default_factory=list)
+    mid_sample_kills: int = 0
+    """Kills that left a sample's files or temp files without its JSON (a kill inside a sample)."""
     final: VerifyReport | None = None
     index_lines: int = 0
     index_ids: set[str] = field(default_factory=set)
@@ -43,26 +45,38 @@ def read_index_lines(root: Path) -> list[dict[str, object]]:
     return lines
 
 
+def count_samples(root: Path) -> int:
+    return sum(1 for _ in root.glob("samples/*/*.json"))
+
+
 def kill_and_resume(
     cmd: Sequence[str],
     root: Path,
     *,
     kills: int = 5,
-    delay_s: tuple[float, float] = (0.3, 2.0),
+    step: tuple[int, int] = (1, 6),
+    jitter_s: float = 0.05,
     seed: int = 0,
     timeout_s: float = 300.0,
     env: dict[str, str] | None = None,
 ) -> DrillResult:
-    """Run `cmd` `kills` times, SIGKILLing each after a random delay, then once to completion.
+    """Run `cmd` `kills` times, SIGKILLing each mid-run, then once more to completion.
 
-    Raises AssertionError when a kill left a corrupt or duplicated sample, or the final run failed.
+    Each run is killed once it has finished a random number (`step`) of new samples, plus a random
+    delay below `jitter_s`, so kills land at random points of a sample's write sequence whatever
+    the machine's speed. Raises AssertionError when a kill left a corrupt or duplicated sample, or
+    the final run failed.
     """
     rng = random.Random(seed)
     result = DrillResult()
     full_env = {**os.environ, **(env or {})}
     for _ in range(kills):
-        proc = subprocess.Popen(list(cmd), env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(*delay_s))
+        target = count_samples(root) + rng.randint(*step)
+        proc = subprocess.Popen(list(cmd), env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout_s
+        while proc.poll() is None and count_samples(root) < target and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, jitter_s))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             result.kills += 1
@@ -73,6 +87,7 @@ def kill_and_resume(
         assert not report.corrupt, f"half-visible samples after SIGKILL: {report.corrupt}"
         assert not report.duplicates, f"duplicates after SIGKILL: {report.duplicates}"
         result.samples_after_kill.append(len(report.ok))
+        result.mid_sample_kills += bool(report.orphans or report.stray_temp)
     done = subprocess.run(list(cmd), env=full_env, capture_output=True, text=True, timeout=timeout_s)
     assert done.returncode == 0, f"resume run failed ({done.returncode}): {done.stderr[-2000:]}"
     result.final = verify(root)
