@@ -246,3 +246,14 @@ def test_malformed_obj_names_the_file(text: bytes, problem: str):
     with pytest.raises(UserError, match=problem) as info:
         parse_obj(text, "broken.obj")
     assert "broken.obj" in str(info.value)
+
+
+def test_preview_draws_the_regions(tmp_path: Path):
+    from PIL import Image
+
+    from facesynth.assets.preview import write_preview
+
+    out = write_preview(make_pack(), tmp_path / "tiny.png")
+    rgb = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
+    colours = {tuple(c) for c in np.unique(rgb, axis=0)}
+    assert regions.region("skin").color in colours and regions.region("teeth").color in colours
