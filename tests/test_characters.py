@@ -75,6 +75,9 @@ BUILD_SCRIPT = textwrap.dedent(
 
     bpy.ops.mesh.primitive_plane_add(size=0.02, location=(0.0, -0.2, 1.6))
     bpy.context.active_object.name = "Cornea_Shell"
+    bpy.ops.mesh.primitive_cube_add(size=0.05, location=(0.3, 0.0, 1.6))
+    bpy.context.active_object.name = "Mirrored"
+    bpy.context.active_object.scale = (-1.0, 1.0, 1.0)  # flips winding unless the importer undoes it
 
     bpy.context.view_layer.update()
     mw = np.array(head.matrix_world)
@@ -90,6 +93,7 @@ BUILD_SCRIPT = textwrap.dedent(
     )
     bpy.ops.export_scene.fbx(filepath=str(out / "head.fbx"), bake_anim=False)
     bpy.ops.export_scene.gltf(filepath=str(out / "head.glb"), export_format="GLB")
+    bpy.ops.export_scene.gltf(filepath=str(out / "head.gltf"), export_format="GLTF_SEPARATE")
     bpy.ops.wm.obj_export(filepath=str(out / "head.obj"), export_uv=False)
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
@@ -295,8 +299,19 @@ def test_mesh_name_picks_another_mesh(files: Path, packs: dict[str, FacePack]) -
     )
     assert shell.n_vertices == 4 and shell.provenance["mesh"] == "Cornea_Shell"
     np.testing.assert_allclose(shell.neutral_mm.mean(axis=0), to_model(np.array([0.0, -0.2, 1.6]), 1000), atol=TOL_MM)
-    with pytest.raises(UserError, match=r"no mesh named 'Nose'; meshes: Cornea_Shell, Head"):
+    with pytest.raises(UserError, match=r"no mesh named 'Nose'; meshes: Cornea_Shell, Head, Mirrored"):
         C.import_character(files / "head.fbx", expression_map={}, unit_scale_mm=1, landmarks_68=None, mesh_name="Nose")
+
+
+def test_mirrored_object_keeps_outward_polygons(files: Path) -> None:
+    cube = C.import_character(
+        files / "head.fbx", expression_map={}, unit_scale_mm=1000, landmarks_68=None, mesh_name="Mirrored"
+    )
+    assert cube.n_vertices == 8 and cube.n_polygons == 6
+    tri = cube.neutral_mm[cube.triangles].astype(np.float64)
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    outward = tri.mean(axis=1) - cube.neutral_mm.mean(axis=0)
+    assert np.all(np.einsum("ij,ij->i", normals, outward) > 0)
 
 
 def test_second_import_comes_from_the_cache(files: Path, packs: dict[str, FacePack]) -> None:
@@ -317,6 +332,22 @@ def test_second_import_comes_from_the_cache(files: Path, packs: dict[str, FacePa
     copy.write_bytes((files / "head.glb").read_bytes())
     C.import_character(copy, expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None)
     assert C.blender_run_count() == runs
+
+
+def test_cache_key_follows_the_side_files(files: Path, packs: dict[str, FacePack]) -> None:
+    """A .gltf's buffer and an .obj's material library are part of what Blender reads."""
+    separate = C.import_character(files / "head.gltf", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None)
+    np.testing.assert_array_equal(separate.neutral_mm, packs["glb"].neutral_mm)
+    assert list(separate.provenance["companion_sha256"]) == ["head.bin"]
+    for main, side in (("head.gltf", "head.bin"), ("head.obj", "head.mtl")):
+        before = C.extraction_cache_path(files / main)
+        original = (files / side).read_bytes()
+        (files / side).write_bytes(original + b"\n")
+        try:
+            assert C.extraction_cache_path(files / main) != before
+        finally:
+            (files / side).write_bytes(original)
+        assert C.extraction_cache_path(files / main) == before
 
 
 # --- errors ----------------------------------------------------------------------------------------------

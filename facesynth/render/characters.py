@@ -160,14 +160,39 @@ def extract_character(path: str | os.PathLike[str], *, mesh_name: str | None = N
 
 
 def extraction_cache_path(path: str | os.PathLike[str], *, mesh_name: str | None = None) -> Path:
-    """Where Blender's reading of `path` is cached: keyed by the file's sha256 and the options."""
+    """Where Blender's reading of `path` is cached: keyed by the sha256 of the file and of the files
+    it pulls in (a .gltf's buffers, an .obj's material libraries) and by the options."""
     src = Path(path).expanduser()
-    options = json.dumps(
-        {"format": FORMATS.get(src.suffix.lower()), "mesh_name": mesh_name, "importer": IMPORTER_VERSION},
-        sort_keys=True,
-    )
-    key = hashlib.sha256(f"{file_sha256(src)}\0{options}".encode()).hexdigest()
+    options = {
+        "format": FORMATS.get(src.suffix.lower()),
+        "mesh_name": mesh_name,
+        "importer": IMPORTER_VERSION,
+        "sha256": file_sha256(src),
+        "companions": companion_sha256(src),
+    }
+    key = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
     return cache_dir() / "characters" / f"{key[:32]}.npz"
+
+
+def companion_sha256(path: Path) -> dict[str, str]:
+    """sha256 of the side files the importer reads (name -> digest, 'missing' if absent): a .gltf's
+    external buffers and an .obj's mtllib files (material names decide regions)."""
+    names: list[str] = []
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".gltf":
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            names = [b["uri"] for b in doc.get("buffers", []) if not str(b.get("uri", "data:")).startswith("data:")]
+        elif suffix == ".obj":
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            names = [m.strip() for m in re.findall(r"^mtllib[ \t]+(.+)$", text, flags=re.MULTILINE)]
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise UserError(f"cannot read character file {path}: {exc}") from None
+    out: dict[str, str] = {}
+    for name in names:
+        side = path.parent / name
+        out[name] = file_sha256(side) if side.is_file() else "missing"
+    return out
 
 
 def file_sha256(path: Path) -> str:
@@ -222,8 +247,9 @@ def build_pack(
         raise UserError(f"character file {src}: pivot_mm must be 3 finite numbers (mm, model frame)")
     provenance = {
         "source": "user character",
-        "file": str(src),
+        "file": src.name,
         "file_sha256": file_sha256(src),
+        "companion_sha256": companion_sha256(src),
         "format": fmt,
         "licence": "as granted by the character's author (not checked by facesynth)",
         "mesh": raw.mesh_name,
