@@ -38,13 +38,26 @@ class SampleProducer:
         vertices = self.pack.deform(np.asarray(spec.subject.identity), spec.expression_weights())
         posed = pose_sample(spec, self.pack)
         labels = compute_labels(spec, self.pack, vertices, posed)
-        result = self.session.render(spec, vertices, posed)
+        result = self.session.render(self._with_resolved_paths(spec), vertices, posed)
         meta = build_metadata(spec, self.pack, posed, labels, recipe_sha256=self.loaded.sha256,
                               facesynth_version=__version__, blender_version=self.blender_version)
         meta["render"]["device"] = result.device
         meta["timings_s"] = {k: round(v, 4) for k, v in result.timings.items()}
         self.writer.write_sample(index, spec.id, self._outputs(spec, labels, result.rgb), meta)
         return spec
+
+    def _with_resolved_paths(self, spec: SampleSpec) -> SampleSpec:
+        """Paths in a spec are relative to the recipe file (portable metadata); Blender gets them resolved."""
+        env, bg, subj = spec.environment, spec.background, spec.subject
+        update: dict[str, Any] = {}
+        if not env.source.startswith("builtin:"):
+            update["environment"] = env.model_copy(update={"source": str(self.loaded.resolve(env.source))})
+        if bg.source:
+            update["background"] = bg.model_copy(update={"source": str(self.loaded.resolve(bg.source))})
+        if subj.textures:
+            textures = tuple((kind, str(self.loaded.resolve(path))) for kind, path in subj.textures)
+            update["subject"] = subj.model_copy(update={"textures": textures})
+        return spec.model_copy(update=update) if update else spec
 
     def _outputs(self, spec: SampleSpec, labels: Labels, rgb: np.ndarray) -> dict[str, Any]:
         wanted = set(spec.outputs)
