@@ -66,6 +66,14 @@ def test_triangulation_covers_each_polygon_and_carries_its_uvs():
     assert pack.face_area.tolist() == [True, False, False]  # default: the skin polygons
 
 
+def test_landmarks_may_be_absent_and_survive_a_round_trip(tmp_path: Path):
+    pack = make_pack(landmarks_68=np.zeros(0, np.int32), identity_basis=None)
+    assert not pack.has_landmarks and make_pack().has_landmarks and pack.n_identity == 0
+    loaded = read_pack_file(pack.save(tmp_path / "no-landmarks.npz"))
+    assert loaded.landmarks_68.shape == (0,) and loaded.n_identity == 0
+    np.testing.assert_allclose(loaded.deform([3.0], {"jawLeft": 1.0}), pack.deform([], {"jawLeft": 1.0}), atol=1e-3)
+
+
 def test_pack_is_frozen_and_arrays_read_only():
     pack = make_pack()
     with pytest.raises(dataclasses.FrozenInstanceError):

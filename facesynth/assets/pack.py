@@ -99,7 +99,7 @@ class FacePack:
         stacked = self._stacked
         n_basis = self.n_identity + self.n_expressions
         if stacked is None or stacked.shape != (n_basis, self.n_vertices * 3):
-            stacked = np.concatenate([self.identity_basis, self.expression_basis]).reshape(n_basis, -1)
+            stacked = np.concatenate([self.identity_basis, self.expression_basis]).reshape(n_basis, self.n_vertices * 3)
             stacked = np.ascontiguousarray(stacked, dtype=np.float32)
         object.__setattr__(self, "_stacked", _readonly(stacked))
         for name in _ARRAY_FIELDS:
@@ -118,6 +118,11 @@ class FacePack:
     @property
     def n_polygons(self) -> int:
         return int(self.poly_offsets.shape[0] - 1)
+
+    @property
+    def has_landmarks(self) -> bool:
+        """False for user characters imported without a landmark mapping (landmarks_68 empty)."""
+        return self.landmarks_68.size == 68
 
     @property
     def n_identity(self) -> int:
@@ -278,7 +283,7 @@ class FacePack:
             # One stacked array, with the two bases as views into it: no second copy in memory.
             stacked = np.concatenate([id_basis, ex_basis])
             id_basis, ex_basis = stacked[: len(id_basis)], stacked[len(id_basis) :]
-            stacked = stacked.reshape(len(stacked), -1)
+            stacked = stacked.reshape(len(stacked), n_vert * 3)
         else:
             id_basis, ex_basis = id_basis.copy(), ex_basis.copy()
         return cls(
@@ -378,7 +383,8 @@ def _validate(p: FacePack) -> None:
     shape("tri_uv", (t, 3, 2))
     shape("poly_region", (f,))
     shape("face_area", (f,))
-    shape("landmarks_68", (68,))
+    if p.landmarks_68.shape not in ((68,), (0,)):  # (0,): a user character with no landmark mapping
+        raise UserError(f"{where}: landmarks_68 has shape {p.landmarks_68.shape}, expected (68,) or (0,)")
     shape("pivot_mm", (3,))
     k = len(p.identity_basis)
     shape("identity_basis", (k, v, 3))
@@ -388,7 +394,7 @@ def _validate(p: FacePack) -> None:
     unknown = sorted(set(np.unique(p.poly_region).tolist()) - set(REGION_BY_ID))
     if unknown:
         raise UserError(f"{where}: poly_region holds ids {unknown} that are not in facesynth.assets.regions")
-    if p.landmarks_68.min() < 0 or p.landmarks_68.max() >= v:
+    if p.landmarks_68.size and (p.landmarks_68.min() < 0 or p.landmarks_68.max() >= v):
         raise UserError(f"{where}: landmarks_68 holds vertex ids outside [0, {v})")
     for name in ("neutral_mm", "poly_uv", "identity_basis", "expression_basis", "pivot_mm"):
         if not np.all(np.isfinite(getattr(p, name))):
@@ -408,7 +414,7 @@ def _write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
 
 def quantise(basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(S,V,3) float -> (int16 (S,V,3), float32 (S,) scale) with basis ~= q * scale per shape."""
-    flat = basis.reshape(len(basis), -1)
+    flat = basis.reshape(len(basis), int(np.prod(basis.shape[1:])))
     peak = np.abs(flat).max(axis=1) if flat.size else np.zeros(len(basis))
     scale = np.where(peak > 0, peak / _Q_MAX, 1.0).astype(np.float32)
     q = np.rint(basis / scale.astype(np.float64)[:, None, None]).astype(np.int16)
