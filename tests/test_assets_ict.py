@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -175,22 +176,30 @@ def test_provenance_and_pack_file(ict_pack, upstream):
     assert ict_pack.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_folder_import_matches_archive_and_a_corrupt_file_is_refused(ict_pack, ict_archive, tmp_path):
+@pytest.fixture
+def unpacked(ict_archive: Path, tmp_path: Path):
+    """A private unpacked copy (400 MB), removed afterwards so old pytest temp dirs stay small."""
+    folder = tmp_path / "ict"
     with tarfile.open(ict_archive, "r:xz") as tar:
-        tar.extractall(tmp_path / "ict", filter="data")
+        tar.extractall(folder, filter="data")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_folder_import_matches_archive_and_a_corrupt_file_is_refused(ict_pack, unpacked, tmp_path):
     out = tmp_path / "out"
     # Same files, other container: byte-identical pack (reproducible builds).
-    built = import_ict(tmp_path / "ict", out / "from-folder.npz")
+    built = import_ict(unpacked, out / "from-folder.npz")
     assert hashlib.sha256(built.read_bytes()).hexdigest() == ict_pack.sha256
 
-    victim = tmp_path / "ict" / "FaceXModel" / "jawOpen.obj"
+    victim = unpacked / "FaceXModel" / "jawOpen.obj"
     data = bytearray(victim.read_bytes())
     expected = hashlib.sha256(data).hexdigest()
     data[len(data) // 2] ^= 0x01
     victim.write_bytes(bytes(data))
     target = out / "corrupt.npz"
     with pytest.raises(UserError) as info:
-        import_ict(tmp_path / "ict", target)
+        import_ict(unpacked, target)
     message = str(info.value)
     assert "FaceXModel/jawOpen.obj" in message and expected in message
     assert hashlib.sha256(data).hexdigest() in message and "\n" not in message
@@ -198,5 +207,5 @@ def test_folder_import_matches_archive_and_a_corrupt_file_is_refused(ict_pack, i
 
     victim.unlink()
     with pytest.raises(UserError, match=r"FaceXModel/jawOpen\.obj is missing"):
-        import_ict(tmp_path / "ict", target)
+        import_ict(unpacked, target)
     assert not target.exists()
