@@ -99,6 +99,15 @@ def test_other_recipe_into_same_directory_is_refused(tmp_path: Path, ict_pack, c
     assert "holds a dataset of another recipe" in capsys.readouterr().err
 
 
+def test_missing_face_pack_leaves_no_dataset_behind(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("FACESYNTH_HOME", str(tmp_path / "empty-home"))
+    with pytest.raises(SystemExit) as info:
+        main(["render", str(_recipe(tmp_path, 1)), "--out", str(tmp_path / "ds"), "-q"])
+    assert info.value.code == 2
+    assert "face pack 'ict-facekit' is not built yet" in capsys.readouterr().err
+    assert not (tmp_path / "ds").exists()
+
+
 def test_sigkill_at_random_moments_then_resume(tmp_path: Path, ict_pack) -> None:
     recipe, out = _recipe(tmp_path, 6), tmp_path / "ds"
     cmd = [*_cli(), "render", str(recipe), "--out", str(out), "-q"]
@@ -143,7 +152,7 @@ def test_export_round_trip_is_byte_identical(tmp_path: Path, ict_pack) -> None:
     for key, record in seen.items():
         meta = json.loads(record["json"])
         assert meta == source[key].meta
-        for kind, desc in meta["outputs"].items():
+        for desc in meta["outputs"].values():
             ext = desc["file"].split(".", 1)[1]
             on_disk = (out / "samples" / "000" / desc["file"]).read_bytes()
             assert record[ext] == on_disk, f"{key}.{ext} differs after export"

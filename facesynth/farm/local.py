@@ -78,6 +78,7 @@ def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | N
     chosen = select_indices(loaded.recipe.samples, indices=indices, shard_index=shard_index,
                             shard_count=shard_count, limit=limit)
     bpy = import_bpy()
+    pack = load_face_model(loaded)  # before touching the output: a missing pack must leave no trace
     writer = DatasetWriter(out, loaded.text, force_new=force_new, blender_version=bpy.app.version_string,
                            worker_name=_worker_name(shard_index, shard_count))
     todo = writer.pending(chosen)
@@ -85,7 +86,6 @@ def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | N
     if not todo:
         report.seconds = time.perf_counter() - start
         return report
-    pack = load_face_model(loaded)
     session = RenderSession(pack, threads=loaded.recipe.render.threads)
     producer = SampleProducer(loaded, pack, session, writer, bpy.app.version_string)
     try:
