@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 
 import numpy as np
 import OpenEXR
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from facesynth.errors import UserError
@@ -107,3 +111,39 @@ def test_json_is_sorted_compact_and_numpy_aware() -> None:
     assert json.loads(data) == codecs.decode_json(data)
     with pytest.raises(ValueError):
         codecs.encode_json({"x": float("nan")})  # NaN is not JSON
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    h=st.integers(1, 17),
+    w=st.integers(1, 17),
+    channels=st.sampled_from([0, 3, 4]),
+    dtype=st.sampled_from([np.uint8, np.uint16]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_png_round_trip_any_shape(h: int, w: int, channels: int, dtype: type, seed: int) -> None:
+    shape = (h, w) if channels == 0 else (h, w, channels)
+    a = np.random.default_rng(seed).integers(0, np.iinfo(dtype).max + 1, shape, dtype=dtype)
+    assert np.array_equal(codecs.decode_png(codecs.encode_png(a)), a)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    h=st.integers(1, 9),
+    w=st.integers(1, 9),
+    names=st.lists(st.sampled_from(["Z", "X", "prn.x", "cam.z", "coverage"]), min_size=1, unique=True),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_exr_round_trip_any_channels(h: int, w: int, names: list[str], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    channels = {n: (rng.standard_normal((h, w)) * 1e3).astype(np.float32) for n in names}
+    back = codecs.decode_exr(codecs.encode_exr(channels))
+    assert sorted(back) == sorted(names)
+    assert all(np.array_equal(back[n], channels[n]) for n in names)
+
+
+def test_import_stays_light() -> None:
+    # The store must import without Blender, torch or matplotlib (plots load on demand).
+    code = "import sys, facesynth.io; print(sorted({'bpy', 'torch', 'matplotlib'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -156,3 +156,46 @@ def test_export_refuses_a_corrupt_sample_and_bad_options(dataset_dir: Path, tmp_
     path.write_bytes(bytes(data))
     with pytest.raises(UserError, match=r"sample 000000: 000000.crop.png does not match its sha256"):
         export_webdataset(copy, tmp_path / "y", shard_size=2)
+
+
+def test_stats_read_the_exported_shards_too(exported: tuple[Path, dict], tmp_path: Path) -> None:
+    from facesynth.io.stats import write_report
+
+    out, info = exported
+    summary = write_report(out, tmp_path / "report")
+    assert summary["samples"] == info["samples"] and summary["splits"] == info["splits"]
+    totals: Counter[str] = Counter()
+    for per_split in info["expressions"].values():
+        totals.update(per_split)
+    assert summary["expressions"] == dict(sorted(totals.items()))
+
+
+def test_licences_cover_user_assets() -> None:
+    from facesynth.io.licences import collect_licences
+
+    metas = [
+        {"face_model": {"name": "builtin"}, "environment": {"source": "builtin:city"}},
+        {"face_model": {"name": "/data/me.fbx", "licence": "CC-BY-4.0", "attribution": "A. Artist"},
+         "environment": {"source": "/hdri/loft.exr"},
+         "licences": [{"asset": "loft.exr", "licence": "CC0-1.0", "attribution": "Poly Haven"}]},
+    ]  # fmt: skip
+    got = {lic["asset"]: lic["licence"] for lic in collect_licences(metas)}
+    assert got == {
+        "facesynth built-in parametric head": "Apache-2.0",
+        "Blender bundled studio-light world HDRIs": "CC0-1.0",
+        "/data/me.fbx": "CC-BY-4.0",
+        "loft.exr": "CC0-1.0",
+        "/hdri/loft.exr": "unknown: user-supplied environment",
+    }
+
+
+def test_export_refuses_a_metadata_file_name_outside_the_layout(tmp_path: Path) -> None:
+    root = tmp_path / "ds"
+    writer = DatasetWriter(root, RECIPE)
+    sid, outputs, meta = synthetic_sample(0, width=64, height=48, kinds=("rgb",))
+    json_path = writer.write_sample(0, sid, outputs, meta)
+    tampered = json.loads(json_path.read_text())
+    tampered["outputs"]["rgb"]["file"] = "../../etc/passwd"
+    json_path.write_text(json.dumps(tampered))
+    with pytest.raises(UserError, match=r"sample 000000: output 'rgb' names file '../../etc/passwd'"):
+        export_webdataset(root, tmp_path / "out", shard_size=2)

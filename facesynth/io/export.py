@@ -21,6 +21,7 @@ from facesynth.errors import UserError
 from facesynth.io import codecs
 from facesynth.io.card import dataset_card
 from facesynth.io.dataset import open_dataset
+from facesynth.io.layout import KINDS, file_name
 from facesynth.io.licences import collect_licences
 from facesynth.io.store import DATASET_FILE, RECIPE_FILE, read_meta, sha256_hex
 
@@ -110,6 +111,9 @@ def _sample_members(sample: Any) -> list[tuple[str, bytes]]:
         raise UserError(f"sample {sample.id}: metadata {json_path} is unreadable; run `facesynth verify --repair`")
     members = [(json_path.name, json_path.read_bytes())]
     for kind, desc in sorted(meta["outputs"].items()):
+        if kind not in KINDS or desc.get("file") != file_name(sample.id, kind):
+            # Member names come only from the layout table: no path can escape the shard.
+            raise UserError(f"sample {sample.id}: output {kind!r} names file {desc.get('file')!r}; run verify")
         try:
             data = sample.read(kind)
         except FileNotFoundError:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from facesynth.errors import UserError
-from facesynth.io.layout import kind_of_file
+from facesynth.io.codecs import decode_json
+from facesynth.io.layout import KINDS, file_name, kind_of_file
 from facesynth.io.store import RECIPE_FILE, read_meta
 
 
@@ -51,7 +52,8 @@ def scan_directory(root: Path) -> list[Entry]:
             meta = read_meta(folder / name)
             if meta is None or not isinstance(meta.get("outputs"), dict):
                 continue
-            files = {k: FileRef(folder / d["file"]) for k, d in meta["outputs"].items() if "file" in d}
+            # Paths come from the layout table, never from the JSON: a tampered name cannot escape.
+            files = {k: FileRef(folder / file_name(meta["id"], k)) for k in meta["outputs"] if k in KINDS}
             entries.append(Entry(meta["id"], int(meta["index"]), FileRef(folder / name), files))
     return sorted(entries, key=lambda e: e.index)
 
@@ -76,8 +78,6 @@ def scan_shards(paths: list[Path]) -> list[Entry]:
         if "json" not in refs:
             raise UserError(f"shard sample {key} has no {key}.json metadata")
         meta_ref = refs.pop("json")
-        from facesynth.io.codecs import decode_json
-
         meta = decode_json(meta_ref.read())
         entries.append(Entry(key, int(meta["index"]), meta_ref, refs))
     return sorted(entries, key=lambda e: e.index)
