@@ -24,10 +24,12 @@ demo: $(STAMP)
 	$(BIN)/facesynth stats out/quickstart --out out/quickstart-report
 	@echo "demo: dataset in out/quickstart, report and contact sheet in out/quickstart-report"
 
-# Every test: lint, the whole pytest suite (real Blender renders, real ICT files from ../shared).
+# Every test: lint, the whole pytest suite (real Blender renders, real ICT files from ../shared),
+# and the documentation site built with --strict (broken links or missing pages fail).
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/mkdocs build --strict --quiet
 
 clean-venv:
 	rm -rf $(VENV)
