@@ -129,8 +129,11 @@ def _figures(data: dict[str, Any], out: Path) -> list[Path]:
 def contact_sheet(dataset: Dataset, out_path: Path, max_samples: int = 48, columns: int = 8) -> Path:
     """Thumbnails of the first samples' RGB with their ids."""
     shown = [s for s in list(dataset)[:max_samples] if "rgb" in s.kinds]
+    columns = max(1, min(columns, len(shown)))
     rows = max(1, -(-len(shown) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(columns * 1.6, rows * 1.45), squeeze=False)
+    aspect = shown[0].rgb.shape[0] / shown[0].rgb.shape[1] if shown else 1.0
+    cell = 1.8  # inches per thumbnail width; height follows the images' aspect
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * cell, rows * (cell * aspect + 0.3)), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, sample in zip(axes.flat, shown, strict=False):
