@@ -69,7 +69,7 @@ def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, pose
     mask = np.zeros(covered.shape, np.uint8)
     poly = np.asarray(pack.tri_polygon)[solid[r.tri_id[covered]]]
     mask[covered] = np.asarray(pack.poly_region)[poly]
-    lms = compute_landmarks(v_cam, pack.landmarks_68, posed.camera, r.depth)
+    lms = compute_landmarks(v_cam, pack.landmarks_68, posed.camera, tris)
     pm = None
     if "posmap" in spec.outputs:
         pm = compute_posmap(pack, v_cam, posed.camera, lms.uv, lms.xyz_cam, spec.posmap)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from facesynth.geometry.camera import Camera
+from facesynth.geometry.raster import sample_depth, screen_vertices
 
-VISIBILITY_TOLERANCE_MM = 5.0
+VISIBILITY_TOLERANCE_MM = 3.0
 """How far in front of a landmark a surface may be before it counts as occluding it."""
 
 
@@ -20,41 +21,43 @@ class Landmarks:
     """(68,3) float64 camera frame, mm."""
     visible: np.ndarray
     """(68,) bool: inside the image and not occluded (depth test)."""
+    surface_depth_mm: np.ndarray
+    """(68,) float64: nearest surface depth exactly at each landmark's image point (inf: none)."""
 
 
 def visibility(
-    points_cam: np.ndarray, uv: np.ndarray, depth: np.ndarray, tol_mm: float = VISIBILITY_TOLERANCE_MM
+    points_cam: np.ndarray,
+    uv: np.ndarray,
+    surface_depth: np.ndarray,
+    width: int,
+    height: int,
+    tol_mm: float = VISIBILITY_TOLERANCE_MM,
 ) -> np.ndarray:
-    """Depth-test visibility of surface points.
-
-    The point must project inside the image, and some covered pixel of the 3x3 block around its
-    nearest pixel must show a surface that is not in front of the point by more than `tol_mm`.
-    Looking at the block rather than one pixel absorbs the sub-pixel offset between the point and
-    the pixel centres on steep, near-silhouette surfaces, where depth changes by many mm per pixel;
-    an occluded point has the occluder in front of it across the whole block.
-    """
-    h, w = depth.shape
+    """A point is visible when it lies inside the image and the nearest surface at its exact image
+    position is not more than `tol_mm` in front of it."""
     uv = np.asarray(uv, dtype=np.float64)
     z = np.asarray(points_cam, dtype=np.float64)[:, 2]
-    col = np.rint(uv[:, 0]).astype(np.int64)
-    row = np.rint(uv[:, 1]).astype(np.int64)
-    inside = (col >= 0) & (col < w) & (row >= 0) & (row < h) & np.isfinite(uv).all(axis=1)
-    seen = np.zeros(len(uv), dtype=bool)
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            d = depth[np.clip(row + dr, 0, h - 1), np.clip(col + dc, 0, w - 1)].astype(np.float64)
-            seen |= (d > 0) & (d >= z - tol_mm)  # background pixels are no evidence either way
-    return inside & seen
+    inside = (uv[:, 0] >= -0.5) & (uv[:, 0] < width - 0.5) & (uv[:, 1] >= -0.5) & (uv[:, 1] < height - 0.5)
+    return inside & (np.asarray(surface_depth, dtype=np.float64) >= z - tol_mm)
 
 
 def compute_landmarks(
     vertices_cam: np.ndarray,
     landmark_ids: np.ndarray,
     camera: Camera,
-    depth: np.ndarray,
+    triangles: np.ndarray,
     tol_mm: float = VISIBILITY_TOLERANCE_MM,
 ) -> Landmarks:
-    """Landmarks of posed camera-frame vertices; `depth` is the solid-geometry depth map (mm)."""
-    pts = np.asarray(vertices_cam, dtype=np.float64)[np.asarray(landmark_ids)]
-    uv = camera.project(pts)
-    return Landmarks(uv=uv, xyz_cam=pts, visible=visibility(pts, uv, depth, tol_mm))
+    """Landmarks of posed camera-frame vertices; `triangles` are the occluders (solid geometry).
+
+    The depth test samples the surface at each landmark's exact sub-pixel position (as if a pixel
+    were centred there) rather than at the nearest pixel centre: at grazing angles, near the
+    silhouette, depth changes by many mm within one pixel.
+    """
+    ids = np.asarray(landmark_ids)
+    xy, z, tris, _ = screen_vertices(vertices_cam, triangles, camera)
+    pts = np.asarray(vertices_cam, dtype=np.float64)[ids]
+    uv = xy[ids]  # the very coordinates the occluder test uses
+    surface = sample_depth(xy, z, tris, uv, perspective=camera.is_perspective)
+    return Landmarks(uv=uv, xyz_cam=pts, visible=visibility(pts, uv, surface, camera.width, camera.height, tol_mm),
+                     surface_depth_mm=surface)

@@ -165,6 +165,29 @@ def _finish(depth: np.ndarray, tri_id: np.ndarray, bary: np.ndarray, width: int,
     return Raster(depth.reshape(height, width), tri_id.reshape(height, width), bary.reshape(height, width, 3))
 
 
+def screen_vertices(
+    vertices_cam: np.ndarray, triangles: np.ndarray, camera: Camera, near_mm: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Project camera-frame vertices for rasterising: (xy, z, triangles, near).
+
+    For a perspective camera, triangles with a vertex nearer than `near_mm` (default: the clip
+    start) are replaced by degenerate ones, which rasterise to nothing; indices stay stable.
+    """
+    v = np.asarray(vertices_cam, dtype=np.float64)
+    near = camera.clip_start_mm if near_mm is None else float(near_mm)
+    z = v[:, 2]
+    tris = np.asarray(triangles, dtype=np.int64).reshape(-1, 3)
+    if not camera.is_perspective:
+        return camera.project(v), z, tris, near
+    # Vertices at or behind the centre have no projection; their triangles are dropped.
+    xy = camera.project(np.where(z[:, None] > 0, v, np.array([0.0, 0.0, 1.0])))
+    too_near = (z < near)[tris].any(axis=1)
+    if too_near.any():
+        tris = tris.copy()
+        tris[too_near] = tris[too_near, :1]
+    return xy, z, tris, near
+
+
 def rasterize(
     vertices_cam: np.ndarray,
     triangles: np.ndarray,
@@ -177,16 +200,53 @@ def rasterize(
     perspective camera, triangles with a vertex closer than it are dropped whole (no clipping:
     faces never straddle the camera), and fragments beyond the clip end are dropped.
     """
-    v = np.asarray(vertices_cam, dtype=np.float64)
-    near = camera.clip_start_mm if near_mm is None else float(near_mm)
-    z = v[:, 2]
-    xy = camera.project(np.where(z[:, None] > 0, v, np.array([0.0, 0.0, 1.0])))
-    tris = np.asarray(triangles, dtype=np.int64).reshape(-1, 3)
-    if camera.is_perspective:
-        too_near = (z < near)[tris].any(axis=1)
-        if too_near.any():
-            # Keep triangle indices stable: drop by pointing them at an empty (degenerate) triangle.
-            tris = tris.copy()
-            tris[too_near] = tris[too_near, :1]
+    xy, z, tris, near = screen_vertices(vertices_cam, triangles, camera, near_mm)
     return rasterize_screen(xy, z, tris, camera.width, camera.height, perspective=camera.is_perspective,
                             z_min=near, z_max=camera.clip_end_mm)
+
+
+def sample_depth(
+    xy: np.ndarray,
+    z: np.ndarray,
+    triangles: np.ndarray,
+    points_xy: np.ndarray,
+    *,
+    perspective: bool,
+) -> np.ndarray:
+    """The nearest surface depth at arbitrary (sub-pixel) image points: what the rasteriser would
+    write at a pixel centred exactly there. (N,) float64, inf where no triangle covers a point.
+
+    Same inputs and interpolation as `rasterize_screen`; meant for a few points (landmarks): the
+    candidate search is a dense (points x triangles) bounding-box test.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    z = np.asarray(z, dtype=np.float64)
+    tris = np.asarray(triangles, dtype=np.int64).reshape(-1, 3)
+    pts = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
+    out = np.full(len(pts), np.inf)
+    if len(tris) == 0 or len(pts) == 0:
+        return out
+    txy, tz = xy[tris], z[tris]
+    lo, hi = txy.min(axis=1), txy.max(axis=1)
+    ok = np.isfinite(txy).all(axis=(1, 2)) & np.isfinite(tz).all(axis=1)
+    if perspective:
+        ok &= (tz > 0).all(axis=1)
+    hit = ok[None, :] & (pts[:, None, 0] >= lo[None, :, 0]) & (pts[:, None, 0] <= hi[None, :, 0])
+    hit &= (pts[:, None, 1] >= lo[None, :, 1]) & (pts[:, None, 1] <= hi[None, :, 1])
+    pi, ti = np.nonzero(hit)
+    if len(pi) == 0:
+        return out
+    a, b, c = txy[ti, 0], txy[ti, 1], txy[ti, 2]
+    p = pts[pi]
+
+    def edge(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return (v[:, 0] - u[:, 0]) * (p[:, 1] - u[:, 1]) - (v[:, 1] - u[:, 1]) * (p[:, 0] - u[:, 0])
+
+    area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    w = np.stack([edge(b, c), edge(c, a), edge(a, b)], axis=1) * np.sign(area)[:, None]
+    inside = (area != 0) & (w >= 0).all(axis=1)
+    bary = w[inside] / np.abs(area[inside])[:, None]
+    zc = tz[ti[inside]]
+    depth = 1.0 / (bary / zc).sum(axis=1) if perspective else (bary * zc).sum(axis=1)
+    np.minimum.at(out, pi[inside], depth)
+    return out
