@@ -109,6 +109,7 @@ class FacePack:
         for i, n in enumerate(self.expression_names):
             lookup.setdefault(n.lower(), i)
         object.__setattr__(self, "_expr_lookup", lookup)
+        object.__setattr__(self, "_rows_of_name", {})
 
     # --- sizes ---------------------------------------------------------------------------------
     @property
@@ -167,28 +168,31 @@ class FacePack:
         n = min(len(ident), k)  # extra coefficients are ignored, missing ones are 0
         coeffs[:n] = ident[:n]
         items = expression_weights.items() if isinstance(expression_weights, Mapping) else expression_weights
-        lookup: dict[str, int] = self._expr_lookup  # type: ignore[attr-defined]
+        rows: dict[str, tuple[int, ...]] = self._rows_of_name  # type: ignore[attr-defined]
         for name, weight in items:
             w = float(weight)
             if not np.isfinite(w):
                 raise UserError(f"face pack {self.name!r}: expression weight {name!r} is {w}, not finite")
-            for target in self.expression_targets(name):
-                coeffs[k + lookup[target.lower()]] += w
+            if name not in rows:  # resolve each spelling once per pack; a hot path when rendering
+                rows[name] = tuple(k + self._expr_lookup[t.lower()] for t in self.expression_targets(name))  # type: ignore[attr-defined]
+            for row in rows[name]:
+                coeffs[row] += w
         return coeffs.astype(np.float32)
 
     def deform(
         self, identity: Sequence[float] | np.ndarray = (), expression_weights: ExpressionWeights = ()
     ) -> np.ndarray:
-        """Posed vertices (V,3) float32 mm, model frame: neutral + stacked bases @ coefficients.
+        """Posed vertices (V,3) float32 mm, model frame: neutral + coefficients @ stacked bases.
 
-        One matmul over the shapes whose coefficient is non-zero (cost scales with them).
+        One matrix-vector product over all shapes (zeros included): a BLAS gemv reads the 50 MB
+        ICT basis in well under a millisecond, while gathering only the active rows first would
+        copy them and cost more.
         """
         coeffs = self.coefficients(identity, expression_weights)
-        active = np.flatnonzero(coeffs)
         out = self.neutral_mm.copy()
-        if active.size:
+        if coeffs.size:
             stacked: np.ndarray = self._stacked  # type: ignore[assignment]
-            out += (coeffs[active] @ stacked[active]).reshape(-1, 3)
+            out += (coeffs @ stacked).reshape(-1, 3)
         return out
 
     # --- files ---------------------------------------------------------------------------------
