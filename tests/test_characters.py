@@ -355,10 +355,11 @@ def test_cache_key_follows_the_side_files(files: Path, packs: dict[str, FacePack
 
 def test_unknown_shape_key_names_it_and_lists_the_available_ones(files: Path) -> None:
     with pytest.raises(UserError) as err:
-        C.import_character(files / "head.fbx", expression_map={"Smiel": "mouthSmileLeft"}, unit_scale_mm=1000,
+        C.import_character(files / "head.fbx", expression_map={"Smile_key": "mouthSmileLeft"}, unit_scale_mm=1000,
                            landmarks_68=None)  # fmt: skip
     msg = str(err.value)
-    assert "head.fbx" in msg and "'Smiel'" in msg and "'Smile_Key', 'Blink_Key', 'Jaw_Key'" in msg
+    assert "head.fbx" in msg and "'Smile_key' (did you mean 'Smile_Key'?)" in msg
+    assert "available keys: 'Smile_Key', 'Blink_Key', 'Jaw_Key'" in msg
     assert "\n" not in msg
 
 

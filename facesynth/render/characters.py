@@ -23,6 +23,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from difflib import get_close_matches
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -227,9 +228,11 @@ def build_pack(
     """Scale to mm, pick the mapped shape keys, classify regions and wrap it all as a FacePack."""
     missing = [k for k in expression_names if k not in raw.key_names]
     if missing:
+        close = get_close_matches(missing[0], raw.key_names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         available = ", ".join(repr(k) for k in raw.key_names) or "(none)"
         raise UserError(
-            f"character file {src}: expression_map names shape key {missing[0]!r}, which mesh "
+            f"character file {src}: expression_map names shape key {missing[0]!r}{hint}, which mesh "
             f"{raw.mesh_name!r} does not have; available keys: {available}"
         )
     n_vert = len(raw.vertices)
@@ -602,4 +605,5 @@ def _mesh_arrays(bpy: Any, obj: Any, mesh_names: tuple[str, ...]) -> RawCharacte
 def _first_line(exc: BaseException) -> str:
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     useful = [ln for ln in lines if not ln.lower().startswith(("traceback", "file ", "error: python"))]
-    return (useful or lines or [type(exc).__name__])[-1][:300]
+    line = (useful or lines or [type(exc).__name__])[-1]
+    return line.removeprefix("Error: ")[:300]
