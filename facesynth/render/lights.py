@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from facesynth.render.color import kelvin_to_rgb
-from facesynth.render.units import blender_matrix, length_to_m
+from facesynth.render.sync import assign, assign_matrix
+from facesynth.render.units import length_to_m
 from facesynth.sampling.spec import LightSpec
 
 BLENDER_TYPE = {"point": "POINT", "area": "AREA", "spot": "SPOT", "sun": "SUN"}
@@ -39,20 +40,19 @@ class LightPool:
         self._grow(len(lights))
         for obj, spec, m in zip(self.objects, lights, matrices_world_m, strict=False):
             data = obj.data
-            if data.type != BLENDER_TYPE[spec.kind]:
-                data.type = BLENDER_TYPE[spec.kind]
-                data = obj.data
-            data.energy = float(spec.energy)
-            data.color = kelvin_to_rgb(spec.color_temperature_k)
+            assign(data, "type", BLENDER_TYPE[spec.kind])
+            data = obj.data  # changing the type re-types the data block
+            assign(data, "energy", float(spec.energy))
+            assign(data, "color", kelvin_to_rgb(spec.color_temperature_k))
             size_m = length_to_m(spec.size_mm)
             if spec.kind == "area":
-                data.shape = "DISK"
-                data.size = max(size_m, 1e-4)
+                assign(data, "shape", "DISK")
+                assign(data, "size", max(size_m, 1e-4))
             elif spec.kind in ("point", "spot"):
-                data.shadow_soft_size = size_m / 2.0
+                assign(data, "shadow_soft_size", size_m / 2.0)
                 if spec.kind == "spot":
-                    data.spot_size = math.radians(spec.spot_angle_deg)
-            obj.matrix_world = blender_matrix(m)
-            obj.hide_render = False
+                    assign(data, "spot_size", math.radians(spec.spot_angle_deg))
+            assign_matrix(obj, m)
+            assign(obj, "hide_render", False)
         for obj in self.objects[len(lights):]:
-            obj.hide_render = True
+            assign(obj, "hide_render", True)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from facesynth.errors import UserError
+from facesynth.render.sync import assign
 
 HIDDEN = "hidden"
 ROLE_KEYWORDS: tuple[tuple[str, str], ...] = (
@@ -66,10 +67,7 @@ def skin_albedo(skin_tone: float) -> tuple[float, float, float]:
 
 def _set_color(target: Any, rgba: tuple[float, ...]) -> None:
     """A node socket (`default_value`) or a colour-ramp stop (`color`)."""
-    if hasattr(target, "default_value"):
-        target.default_value = rgba
-    else:
-        target.color = rgba
+    assign(target, "default_value" if hasattr(target, "default_value") else "color", rgba)
 
 
 def _socket(sockets: Any, name: str, type_: str | None = None) -> Any:
@@ -106,7 +104,7 @@ class HeadMaterials:
                textures: Mapping[str, str], sample_id: str) -> None:
         albedo = (*skin_albedo(skin_tone), 1.0)
         for sock in self.skin_color:
-            sock.default_value = albedo
+            assign(sock, "default_value", albedo)
         for target in self.iris_color:
             _set_color(target, (*iris_color, 1.0))
         for target in self.iris_dark:
@@ -125,7 +123,7 @@ class HeadMaterials:
             img.reload()
             self.texture_paths[kind] = path
         for sock in self.texture_factors.get(kind, []):
-            sock.default_value = 1.0 if on else 0.0
+            assign(sock, "default_value", 1.0 if on else 0.0)
 
 
 def _new_material(bpy: Any, name: str) -> tuple[Any, Any, Any]:

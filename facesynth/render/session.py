@@ -24,7 +24,8 @@ from facesynth.render._bpy import import_bpy
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
 from facesynth.render.lights import LightPool
 from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
-from facesynth.render.units import blender_matrix, depth_to_mm, matrix_to_m, points_to_m
+from facesynth.render.sync import assign, assign_matrix
+from facesynth.render.units import depth_to_mm, matrix_to_m, points_to_m
 from facesynth.render.world import World
 from facesynth.sampling.spec import RenderSpec, SampleSpec
 
@@ -106,7 +107,8 @@ class RenderSession:
 
         mesh = bpy.data.meshes.new("facesynth_head")
         mesh.vertices.add(len(pack.neutral_mm))
-        mesh.vertices.foreach_set("co", points_to_m(pack.neutral_mm))
+        self._co = points_to_m(pack.neutral_mm)
+        mesh.vertices.foreach_set("co", self._co)
         mesh.loops.add(len(corners))
         mesh.loops.foreach_set("vertex_index", corners.astype(np.int32))
         mesh.polygons.add(len(sizes))
@@ -135,19 +137,19 @@ class RenderSession:
     def _apply_render_settings(self, spec: SampleSpec) -> DeviceChoice:
         r: RenderSpec = spec.render
         cy = self.scene.cycles
-        cy.samples = int(r.samples)
-        cy.use_adaptive_sampling = r.adaptive_threshold > 0
-        cy.adaptive_threshold = float(r.adaptive_threshold)
-        cy.use_denoising = bool(r.denoise)
-        cy.max_bounces = int(r.max_bounces)
-        cy.diffuse_bounces = min(int(r.max_bounces), 4)
-        cy.glossy_bounces = min(int(r.max_bounces), 4)
-        cy.transmission_bounces = min(int(r.max_bounces), 8)
-        cy.seed = int(r.seed)
+        assign(cy, "samples", int(r.samples))
+        assign(cy, "use_adaptive_sampling", r.adaptive_threshold > 0)
+        assign(cy, "adaptive_threshold", float(r.adaptive_threshold))
+        assign(cy, "use_denoising", bool(r.denoise))
+        assign(cy, "max_bounces", int(r.max_bounces))
+        assign(cy, "diffuse_bounces", min(int(r.max_bounces), 4))
+        assign(cy, "glossy_bounces", min(int(r.max_bounces), 4))
+        assign(cy, "transmission_bounces", min(int(r.max_bounces), 8))
+        assign(cy, "seed", int(r.seed))
         threads = self.threads or int(r.threads)
-        self.scene.render.threads_mode = "FIXED" if threads > 0 else "AUTO"
+        assign(self.scene.render, "threads_mode", "FIXED" if threads > 0 else "AUTO")
         if threads > 0:
-            self.scene.render.threads = threads
+            assign(self.scene.render, "threads", threads)
         key = (r.device, r.gpu_fallback_to_cpu)
         if self._device is None or self._device[0] != key:
             available = gpu_backends_with_devices(self._bpy) if r.device == "gpu" else []
@@ -160,10 +162,10 @@ class RenderSession:
         cam = posed.camera
         settings = cam.blender_settings()
         for key in CAMERA_DATA_KEYS:
-            setattr(self.camera.data, key, settings[key])
-        self.scene.render.resolution_x = int(settings["resolution_x"])
-        self.scene.render.resolution_y = int(settings["resolution_y"])
-        self.camera.matrix_world = blender_matrix(cam.blender_matrix_world_m())
+            assign(self.camera.data, key, settings[key])
+        assign(self.scene.render, "resolution_x", int(settings["resolution_x"]))
+        assign(self.scene.render, "resolution_y", int(settings["resolution_y"]))
+        assign_matrix(self.camera, cam.blender_matrix_world_m())
 
     def _apply_lights(self, spec: SampleSpec, posed: Any) -> None:
         matrices = []
@@ -180,13 +182,16 @@ class RenderSession:
         if v.shape != (len(self.mesh.vertices), 3):
             raise WorkError(f"sample {spec.id}: vertices have shape {v.shape}, the pack "
                             f"{self.pack.name!r} has {len(self.mesh.vertices)} vertices")
-        self.mesh.vertices.foreach_set("co", points_to_m(v))
-        self.mesh.update()
-        self.head.matrix_world = blender_matrix(matrix_to_m(posed.model_to_world))
+        co = points_to_m(v)
+        if not np.array_equal(co, self._co):  # unchanged vertices keep Cycles' BVH
+            self.mesh.vertices.foreach_set("co", co)
+            self.mesh.update()
+            self._co = co
+        assign_matrix(self.head, matrix_to_m(posed.model_to_world))
         self._apply_camera(posed)
         self._apply_lights(spec, posed)
         self.world.update(spec.environment)
-        self.scene.render.film_transparent = spec.background.kind != "hdri"
+        assign(self.scene.render, "film_transparent", spec.background.kind != "hdri")
         subj = spec.subject
         self.materials.update(subj.skin_tone, subj.iris_color, dict(subj.textures), spec.id)
 

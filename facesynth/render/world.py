@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from facesynth.render.environment import resolve_hdri
+from facesynth.render.sync import assign
 from facesynth.sampling.spec import EnvironmentSpec
 
 
@@ -43,5 +44,5 @@ class World:
                 self.image.filepath = path
                 self.image.reload()
             self.path = path
-        self.background.inputs["Strength"].default_value = float(env.strength)
-        self.mapping.inputs["Rotation"].default_value = (0.0, 0.0, math.radians(env.rotation_deg))
+        assign(self.background.inputs["Strength"], "default_value", float(env.strength))
+        assign(self.mapping.inputs["Rotation"], "default_value", (0.0, 0.0, math.radians(env.rotation_deg)))
