@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 pytest.importorskip("bpy", reason="character import needs Blender's Python module (bpy)")
 
 from facesynth.assets import regions as R
-from facesynth.assets.pack import FacePack
+from facesynth.assets.pack import FacePack, read_pack_file
 from facesynth.errors import UserError
 from facesynth.render import characters as C
 
@@ -285,11 +285,16 @@ def test_real_ict_obj_keeps_file_coordinates_and_material_regions(
 
 def test_landmarks_are_optional(files: Path, packs: dict[str, FacePack]) -> None:
     assert packs["fbx"].provenance["has_landmarks"] is False
-    assert packs["fbx"].landmarks_68.shape == (0,)
+    assert packs["fbx"].landmarks_68.shape == (0,) and not packs["fbx"].has_landmarks
     ids = list(range(10, 78))
     pack = C.import_character(files / "head.fbx", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=ids)
-    assert pack.provenance["has_landmarks"] is True
+    assert pack.provenance["has_landmarks"] is True and pack.has_landmarks
     assert pack.landmarks_68.tolist() == ids
+    # A character pack survives the pack file format, flag and all.
+    back = read_pack_file(packs["fbx"].save(files / "head.pack.npz"))
+    assert not back.has_landmarks and back.provenance["has_landmarks"] is False
+    assert back.expression_names == EXPECTED_NAMES
+    np.testing.assert_allclose(back.neutral_mm, packs["fbx"].neutral_mm)
 
 
 def test_mesh_name_picks_another_mesh(files: Path, packs: dict[str, FacePack]) -> None:
