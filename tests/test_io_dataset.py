@@ -199,3 +199,18 @@ def test_export_refuses_a_metadata_file_name_outside_the_layout(tmp_path: Path) 
     json_path.write_text(json.dumps(tampered))
     with pytest.raises(UserError, match=r"sample 000000: output 'rgb' names file '../../etc/passwd'"):
         export_webdataset(root, tmp_path / "out", shard_size=2)
+
+
+def test_listing_from_the_index_equals_listing_from_the_json_files(dataset_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(dataset_dir, copy)
+    with_index = open_dataset(copy)
+    lines = (copy / "index").glob("*.jsonl")
+    assert all("kinds" in json.loads(x) for p in lines for x in p.read_text().splitlines())
+    shutil.rmtree(copy / "index")  # as after a kill between a JSON and its index line
+    without = open_dataset(copy)
+    assert with_index.ids == without.ids
+    assert [s.kinds for s in with_index] == [s.kinds for s in without]
+    assert [s.index for s in with_index] == [s.index for s in without]

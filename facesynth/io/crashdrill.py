@@ -8,7 +8,6 @@ dataset with exactly the expected samples.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -18,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from facesynth.io.store import read_index
 from facesynth.io.verify import VerifyReport, verify
 
 
@@ -31,18 +31,6 @@ class DrillResult:
     final: VerifyReport | None = None
     index_lines: int = 0
     index_ids: set[str] = field(default_factory=set)
-
-
-def read_index_lines(root: Path) -> list[dict[str, object]]:
-    """Every parseable line of every index/<worker>.jsonl (a line cut by a kill is skipped)."""
-    lines = []
-    for path in sorted((root / "index").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                lines.append(json.loads(line))
-            except ValueError:
-                continue
-    return lines
 
 
 def count_samples(root: Path) -> int:
@@ -91,7 +79,7 @@ def kill_and_resume(
     done = subprocess.run(list(cmd), env=full_env, capture_output=True, text=True, timeout=timeout_s)
     assert done.returncode == 0, f"resume run failed ({done.returncode}): {done.stderr[-2000:]}"
     result.final = verify(root)
-    lines = read_index_lines(root)
+    lines = read_index(root)
     result.index_lines = len(lines)
     result.index_ids = {str(line["id"]) for line in lines}
     return result

@@ -14,7 +14,7 @@ from pathlib import Path
 from facesynth.errors import UserError
 from facesynth.io.codecs import decode_json
 from facesynth.io.layout import KINDS, file_name, kind_of_file
-from facesynth.io.store import RECIPE_FILE, read_meta
+from facesynth.io.store import RECIPE_FILE, read_index, read_meta
 
 
 @dataclass(frozen=True)
@@ -43,18 +43,29 @@ class Entry:
 
 
 def scan_directory(root: Path) -> list[Entry]:
-    """Entries of a dataset directory, by index; samples whose JSON does not parse are skipped."""
+    """Entries of a dataset directory, by index.
+
+    The writers' index lines give each sample's index and kinds without parsing its JSON (fast
+    on large datasets); a JSON with no index line (a writer killed between the two) is parsed.
+    Samples whose JSON does not parse are skipped (`verify` reports them).
+    """
+    known = {e["json"]: e for e in read_index(root) if isinstance(e.get("kinds"), list) and "json" in e}
     entries = []
     for folder in sorted(p for p in (root / "samples").glob("*") if p.is_dir()):
         for name in sorted(os.listdir(folder)):
             if not name.endswith(".json") or name.startswith("."):
                 continue
-            meta = read_meta(folder / name)
-            if meta is None or not isinstance(meta.get("outputs"), dict):
-                continue
-            # Paths come from the layout table, never from the JSON: a tampered name cannot escape.
-            files = {k: FileRef(folder / file_name(meta["id"], k)) for k in meta["outputs"] if k in KINDS}
-            entries.append(Entry(meta["id"], int(meta["index"]), FileRef(folder / name), files))
+            line = known.get(f"samples/{folder.name}/{name}")
+            if line is not None and line["id"] == name[: -len(".json")]:
+                sid, index, kinds = line["id"], line["index"], line["kinds"]
+            else:
+                meta = read_meta(folder / name)
+                if meta is None or not isinstance(meta.get("outputs"), dict) or not isinstance(meta.get("index"), int):
+                    continue
+                sid, index, kinds = str(meta["id"]), meta["index"], list(meta["outputs"])
+            # Paths come from the layout table, never from the metadata: a tampered name cannot escape.
+            files = {k: FileRef(folder / file_name(sid, k)) for k in kinds if k in KINDS}
+            entries.append(Entry(sid, int(index), FileRef(folder / name), files))
     return sorted(entries, key=lambda e: e.index)
 
 

@@ -150,7 +150,7 @@ class DatasetWriter:
         for kind, data in encoded.items():
             self._write(folder / described[kind]["file"], data)
         self._write(json_path, json_bytes)  # last: from here on the sample exists
-        self._append_index(sample_id, index, json_path, json_bytes)
+        self._append_index(sample_id, index, json_path, json_bytes, described)
         return json_path
 
     def _write(self, path: Path, data: bytes) -> None:
@@ -159,13 +159,16 @@ class DatasetWriter:
         except OSError as exc:
             raise WorkError(f"could not write {path}: {exc.strerror or exc}") from exc
 
-    def _append_index(self, sample_id: str, index: int, json_path: Path, json_bytes: bytes) -> None:
+    def _append_index(
+        self, sample_id: str, index: int, json_path: Path, json_bytes: bytes, kinds: Iterable[str]
+    ) -> None:
         line = json.dumps(
             {
                 "id": sample_id,
                 "index": index,
                 "json": json_path.relative_to(self.root).as_posix(),
                 "sha256": sha256_hex(json_bytes),
+                "kinds": sorted(kinds),
             },
             sort_keys=True,
         )
@@ -176,6 +179,20 @@ class DatasetWriter:
             fh.write(line + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def read_index(root: Path) -> list[dict[str, Any]]:
+    """Every parseable line of every index/<worker>.jsonl, file by file (a line cut by a kill is skipped)."""
+    lines: list[dict[str, Any]] = []
+    for path in sorted((root / "index").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get("index"), int):
+                lines.append(entry)
+    return lines
 
 
 def _scan_subdir(folder: Path, temp_grace_s: float) -> dict[int, Path]:

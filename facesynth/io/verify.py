@@ -7,7 +7,6 @@ indices, stray temporary files, and indices missing against the recipe's `sample
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from facesynth.atomic import is_temporary
 from facesynth.errors import UserError
 from facesynth.io import codecs
 from facesynth.io.layout import KINDS, META_VERSION, REQUIRED_META_KEYS, file_name, subdir_name
-from facesynth.io.store import RECIPE_FILE, read_meta, sha256_hex
+from facesynth.io.store import RECIPE_FILE, read_index, read_meta, sha256_hex
 
 
 @dataclass
@@ -126,13 +125,9 @@ def _check_file(folder: Path, sid: str, kind: str, desc: Any, deep: bool) -> str
 def _index_sha256(root: Path) -> dict[str, set[str]]:
     """id -> sha256s of its metadata JSON recorded by writers (the JSON cannot checksum itself)."""
     out: dict[str, set[str]] = {}
-    for path in sorted((root / "index").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                entry = json.loads(line)
-                out.setdefault(str(entry["id"]), set()).add(str(entry["sha256"]))
-            except (ValueError, KeyError, TypeError):
-                continue  # a line cut by a kill
+    for entry in read_index(root):
+        if isinstance(entry.get("sha256"), str):
+            out.setdefault(entry["id"], set()).add(entry["sha256"])
     return out
 
 
