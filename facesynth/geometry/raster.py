@@ -21,6 +21,21 @@ _TILE_SIZES = np.array([1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 
 _MAX_CANDIDATES = 1 << 21  # candidates per batch: bounds peak memory at a few hundred MB
 
 
+def _corner_ok(xy: np.ndarray, z: np.ndarray, tris: np.ndarray, perspective: bool) -> np.ndarray:
+    """Triangles whose three vertices are finite (and in front of the camera for perspective)."""
+    good = np.isfinite(xy).all(axis=1) & np.isfinite(z)
+    if perspective:
+        good &= z > 0
+    return good[tris[:, 0]] & good[tris[:, 1]] & good[tris[:, 2]]
+
+
+def _bounds(txy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-triangle (T,2) min and max corner; elementwise over the 3 corners (reductions over a
+    length-3 axis are several times slower in numpy)."""
+    a, b, c = txy[:, 0], txy[:, 1], txy[:, 2]
+    return np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
+
+
 @dataclass(frozen=True, eq=False)
 class Raster:
     depth: np.ndarray
@@ -87,13 +102,12 @@ def rasterize_screen(
 
     txy = xy[tris]  # (T,3,2)
     tz = z[tris]
-    ok = np.isfinite(txy).all(axis=(1, 2)) & np.isfinite(tz).all(axis=1)
-    if perspective:
-        ok &= (tz > 0).all(axis=1)
-    x0 = np.ceil(np.nan_to_num(txy[..., 0].min(axis=1))).clip(0, width)
-    x1 = np.floor(np.nan_to_num(txy[..., 0].max(axis=1))).clip(-1, width - 1)
-    y0 = np.ceil(np.nan_to_num(txy[..., 1].min(axis=1))).clip(0, height)
-    y1 = np.floor(np.nan_to_num(txy[..., 1].max(axis=1))).clip(-1, height - 1)
+    ok = _corner_ok(xy, z, tris, perspective)
+    lo, hi = _bounds(np.nan_to_num(txy))
+    x0 = np.ceil(lo[:, 0]).clip(0, width)
+    x1 = np.floor(hi[:, 0]).clip(-1, width - 1)
+    y0 = np.ceil(lo[:, 1]).clip(0, height)
+    y1 = np.floor(hi[:, 1]).clip(-1, height - 1)
     bw = (x1 - x0 + 1).astype(np.int64)
     bh = (y1 - y0 + 1).astype(np.int64)
     ok &= (bw > 0) & (bh > 0)
@@ -181,7 +195,8 @@ def screen_vertices(
         return camera.project(v), z, tris, near
     # Vertices at or behind the centre have no projection; their triangles are dropped.
     xy = camera.project(np.where(z[:, None] > 0, v, np.array([0.0, 0.0, 1.0])))
-    too_near = (z < near)[tris].any(axis=1)
+    near_v = z < near
+    too_near = near_v[tris[:, 0]] | near_v[tris[:, 1]] | near_v[tris[:, 2]]
     if too_near.any():
         tris = tris.copy()
         tris[too_near] = tris[too_near, :1]
@@ -216,8 +231,7 @@ def sample_depth(
     """The nearest surface depth at arbitrary (sub-pixel) image points: what the rasteriser would
     write at a pixel centred exactly there. (N,) float64, inf where no triangle covers a point.
 
-    Same inputs and interpolation as `rasterize_screen`; meant for a few points (landmarks): the
-    candidate search is a dense (points x triangles) bounding-box test.
+    Same inputs and interpolation as `rasterize_screen`; meant for a few points (landmarks).
     """
     xy = np.asarray(xy, dtype=np.float64)
     z = np.asarray(z, dtype=np.float64)
@@ -227,15 +241,20 @@ def sample_depth(
     if len(tris) == 0 or len(pts) == 0:
         return out
     txy, tz = xy[tris], z[tris]
-    lo, hi = txy.min(axis=1), txy.max(axis=1)
-    ok = np.isfinite(txy).all(axis=(1, 2)) & np.isfinite(tz).all(axis=1)
-    if perspective:
-        ok &= (tz > 0).all(axis=1)
-    hit = ok[None, :] & (pts[:, None, 0] >= lo[None, :, 0]) & (pts[:, None, 0] <= hi[None, :, 0])
-    hit &= (pts[:, None, 1] >= lo[None, :, 1]) & (pts[:, None, 1] <= hi[None, :, 1])
-    pi, ti = np.nonzero(hit)
-    if len(pi) == 0:
+    lo, hi = _bounds(txy)
+    ok = _corner_ok(xy, z, tris, perspective)
+    # Candidate pairs: points sorted by x, each triangle takes the run whose x is in its box.
+    order = np.argsort(pts[:, 0], kind="stable")
+    sx = pts[order, 0]
+    start = np.searchsorted(sx, lo[:, 0], side="left")
+    count = np.where(ok, np.searchsorted(sx, hi[:, 0], side="right") - start, 0)
+    ti = np.repeat(np.arange(len(tris)), count)
+    if len(ti) == 0:
         return out
+    run = np.arange(len(ti)) - np.repeat(np.cumsum(count) - count, count)
+    pi = order[start[ti] + run]
+    keep = (pts[pi, 1] >= lo[ti, 1]) & (pts[pi, 1] <= hi[ti, 1])
+    pi, ti = pi[keep], ti[keep]
     a, b, c = txy[ti, 0], txy[ti, 1], txy[ti, 2]
     p = pts[pi]
 
