@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -68,19 +69,20 @@ def test_a_deleted_file_and_a_truncated_exr_are_found(tmp_path: Path) -> None:
     }
 
 
-def test_a_truncated_exr_with_matching_metadata_fails_to_decode(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("kind", "suffix"), [("depth", "depth.exr"), ("mesh", "mesh.ply"), ("rgb", "rgb.png")])
+def test_a_truncated_file_with_matching_metadata_fails_to_decode(tmp_path: Path, kind: str, suffix: str) -> None:
     # Metadata rewritten to agree with a cut file: only decoding can tell it is broken.
     build(tmp_path)
     folder = tmp_path / "samples" / "000"
-    exr = folder / "000004.depth.exr"
-    exr.write_bytes(exr.read_bytes()[:-100])
+    path = folder / f"000004.{suffix}"
+    path.write_bytes(path.read_bytes()[:-100])
     meta = json.loads((folder / "000004.json").read_text())
-    import hashlib
-
-    meta["outputs"]["depth"].update(bytes=exr.stat().st_size, sha256=hashlib.sha256(exr.read_bytes()).hexdigest())
+    meta["outputs"][kind].update(bytes=path.stat().st_size, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     (folder / "000004.json").write_text(json.dumps(meta))
+    (tmp_path / "index").rename(tmp_path / "index-old")  # the JSON changed on purpose
     report = verify(tmp_path)
-    assert "does not decode" in report.corrupt["000004"]
+    assert list(report.corrupt) == ["000004"]
+    assert report.corrupt["000004"].startswith(f"000004.{suffix} does not decode")
 
 
 def test_schema_problems_missing_samples_duplicates_and_strays(tmp_path: Path) -> None:

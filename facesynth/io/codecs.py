@@ -100,12 +100,27 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
+def decode_ply(data: bytes) -> Any:
+    """PLY bytes to a trimesh.Trimesh (vertices and faces as written, no processing)."""
+    import trimesh  # slow to import: only when a mesh is read
+
+    if not data.startswith(b"ply"):
+        raise ValueError("not a PLY file")
+    mesh = trimesh.load(io.BytesIO(data), file_type="ply", process=False)
+    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.vertices) == 0:
+        raise ValueError("PLY holds no mesh")
+    return mesh
+
+
 def decode_by_ext(name: str, data: bytes) -> Any:
-    """Decode a dataset file by its extension: .png -> array, .exr -> channels, .json -> obj."""
+    """Decode a dataset file by its extension: .png -> array, .exr -> channels, .ply -> mesh,
+    .json -> obj."""
     if name.endswith(".png"):
         return decode_png(data)
     if name.endswith(".exr"):
         return decode_exr(data)
+    if name.endswith(".ply"):
+        return decode_ply(data)
     if name.endswith(".json"):
         return decode_json(data)
     return data

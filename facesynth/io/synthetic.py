@@ -1,8 +1,8 @@
 """Synthetic samples shaped like real ones, for tests, benchmarks and the crash-resume drill.
 
 The pixels are an analytic ellipsoid "head" (exact depth, normals and mask), not a face; the
-metadata has every key the geometry package writes. Also runnable as a writer loop:
-`python -m facesynth.io.synthetic DIR --count N` (used by the kill test and the bench).
+metadata has the keys and shapes of `geometry.metadata.build_metadata` that the store reads.
+Also runnable as a writer loop: `python -m facesynth.io.synthetic DIR --count N` (used by the kill test and the bench).
 """
 
 from __future__ import annotations
@@ -139,6 +139,7 @@ def synthetic_sample(
         "view": "front",
         "face_model": {
             "name": "ict-facekit",
+            "source": "ict-facekit",
             "pack_sha256": "0" * 64,
             "identity": rng.normal(0, 1, 8).round(4).tolist(),
             "expression_name": EXPRESSIONS[index % len(EXPRESSIONS)],
@@ -168,10 +169,10 @@ def synthetic_sample(
         "lights": [
             {
                 "kind": "area",
-                "position_mm": rng.normal(0, 500, 3).tolist(),
-                "direction": [0, 0, 1],
+                "position_camera_mm": rng.normal(0, 500, 3).tolist(),
+                "direction_camera": [0.0, 0.0, 1.0],
                 "energy": float(rng.uniform(50, 400)),
-                "color": [1.0, 0.95, 0.9],
+                "color_temperature_k": float(rng.uniform(3000, 7000)),
             }
             for _ in range(1 + index % 3)
         ],

@@ -112,8 +112,6 @@ def _check_file(folder: Path, sid: str, kind: str, desc: Any, deep: bool) -> str
         decoded = codecs.decode_by_ext(name, data)
     except Exception as exc:  # any decoder failure means the file is unusable
         return f"{name} does not decode: {exc.__class__.__name__}"
-    if name.endswith(".ply") and not data.startswith(b"ply"):
-        return f"{name} is not a PLY file"
     shape = desc.get("shape")
     if shape is not None and isinstance(decoded, dict):
         got = list(next(iter(decoded.values())).shape)
