@@ -132,6 +132,13 @@ def test_refuses_a_non_empty_foreign_directory(tmp_path: Path) -> None:
         DatasetWriter(tmp_path, RECIPE)
 
 
+def test_a_parallel_writers_half_written_recipe_is_not_foreign(tmp_path: Path) -> None:
+    # Two workers start at once: one is mid-way through writing recipe.yaml (a temp file).
+    (tmp_path / ".tmp-k3j2.yaml").write_text(RECIPE[:5])
+    DatasetWriter(tmp_path, RECIPE)
+    assert (tmp_path / "recipe.yaml").read_text() == RECIPE
+
+
 def test_pending_finds_missing_and_broken_samples(tmp_path: Path) -> None:
     writer = DatasetWriter(tmp_path, RECIPE)
     paths = {i: write(writer, i) for i in range(5)}

@@ -64,7 +64,9 @@ class DatasetWriter:
         if self.root.exists() and not self.root.is_dir():
             raise UserError(f"dataset directory {self.root} is a file")
         existing = recipe_sha256(self.root)
-        non_empty = self.root.exists() and any(self.root.iterdir())
+        # Another writer's recipe.yaml may be half-written (a temp file): that does not make the
+        # directory foreign, only a finished recipe.yaml can make it another recipe's.
+        non_empty = self.root.exists() and any(not is_temporary(p) for p in self.root.iterdir())
         if non_empty and existing != self.recipe_sha256 and not force_new:
             if existing is None:
                 raise UserError(
