@@ -12,7 +12,7 @@ import numpy as np
 
 from facesynth.geometry.labels import Labels
 from facesynth.geometry.lights import light_pose
-from facesynth.geometry.pose import POSE_CONVENTION, Posed, angles_from_rotation
+from facesynth.geometry.pose import POSE_CONVENTION, Posed
 from facesynth.geometry.posmap import __doc__ as _POSMAP_DOC
 from facesynth.sampling.spec import SampleSpec
 
@@ -26,18 +26,24 @@ def _f(x: Any) -> Any:
     return np.asarray(x, dtype=np.float64).tolist()
 
 
+def _f32(x: np.float32) -> float:
+    """The shortest decimal that reads back as the same float32 (deform's coefficients are
+    float32): 0.3, not 0.30000001192092896."""
+    return float(np.format_float_positional(np.float32(x), unique=True))
+
+
 def face_model_entry(spec: SampleSpec, pack: Any) -> dict[str, Any]:
     """Identity coefficients as applied to the pack's (= source's) modes, and the expression
     weights per pack shape after alias resolution and _L/_R splitting."""
     coeffs = pack.coefficients(spec.subject.identity, spec.expression.weights)
     k = pack.n_identity
-    expression = {name: float(coeffs[k + j]) for j, name in enumerate(pack.expression_names)
+    expression = {name: _f32(coeffs[k + j]) for j, name in enumerate(pack.expression_names)
                   if coeffs[k + j] != 0.0}
     return {
         "name": pack.name,
         "source": spec.subject.face_model,
         "pack_sha256": pack.sha256,
-        "identity": [float(c) for c in coeffs[:k]],
+        "identity": [_f32(c) for c in coeffs[:k]],
         "expression_name": spec.expression.name,
         "expression_intensity": float(spec.expression.intensity),
         "expression": dict(sorted(expression.items())),
@@ -55,7 +61,9 @@ def build_metadata(
     blender_version: str,
 ) -> dict[str, Any]:
     cam = posed.camera
-    yaw, pitch, roll = angles_from_rotation(posed.R_head)
+    # The spec's angles are exact; R_head is built from them (angles_from_rotation(R) returns them).
+    hp = spec.head_pose
+    yaw, pitch, roll = float(hp.yaw_deg), float(hp.pitch_deg), float(hp.roll_deg)
     lm = labels.landmarks
     meta: dict[str, Any] = {
         "meta_version": META_VERSION,
