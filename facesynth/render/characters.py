@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -42,6 +43,9 @@ FORMATS: dict[str, str] = {".fbx": "fbx", ".glb": "gltf", ".gltf": "gltf", ".obj
 # Blender world axes (Z up, facing -Y) -> model frame (Y up, facing +Z); a rotation (det +1).
 BLENDER_TO_MODEL = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
 
+METRES_MM = 1000.0
+# A head is ~150-250 mm, a full body ~2 m: outside these bounds the unit scale is almost surely off.
+PLAUSIBLE_SIZE_MM = (30.0, 5000.0)
 _CHILD_TIMEOUT_S = 900
 _USER_ERROR_PREFIX = "FACESYNTH_USER_ERROR: "
 
@@ -101,7 +105,7 @@ def import_character(
     path: str | os.PathLike[str],
     *,
     expression_map: Mapping[str, str],
-    unit_scale_mm: float,
+    unit_scale_mm: float | None,
     landmarks_68: Sequence[int] | None,
     mesh_name: str | None = None,
     pivot_mm: Sequence[float] | None = None,
@@ -110,13 +114,14 @@ def import_character(
 
     `expression_map` maps the file's shape-key names to ARKit names (`eyeBlinkLeft` or
     `eyeBlink_L`); unmapped keys are left out. `unit_scale_mm` is millimetres per unit of the
-    imported coordinates (glTF and FBX arrive in metres: 1000; OBJ as written). Without
+    imported coordinates (glTF and FBX arrive in metres: 1000, also what None means for them;
+    OBJ as written, so it must be given). Without
     `landmarks_68` the pack has no landmarks (`provenance['has_landmarks'] = False`).
     `pivot_mm` defaults to a point behind the face (see docs/characters.md).
     """
     src = Path(path).expanduser()
     fmt = character_format(src)
-    scale = _check_scale(unit_scale_mm, src)
+    scale = _check_scale(default_unit_scale_mm(src) if unit_scale_mm is None else unit_scale_mm, src)
     names = _check_map(expression_map, src)
     raw = extract_character(src, mesh_name=mesh_name)
     if fmt == "gltf":
@@ -143,6 +148,15 @@ def character_format(path: Path) -> str:
     if not path.is_file():
         raise UserError(f"character file {path} does not exist")
     return fmt
+
+
+def default_unit_scale_mm(path: str | os.PathLike[str]) -> float:
+    """1000 for FBX and glTF (Blender's importers deliver metres); an OBJ has no unit, so there is
+    no default and asking is a UserError."""
+    src = Path(path)
+    if character_format(src) == "obj":
+        raise UserError(f"character file {src}: OBJ files carry no unit; set unit_scale_mm (cm: 10, m: 1000)")
+    return METRES_MM
 
 
 def extract_character(path: str | os.PathLike[str], *, mesh_name: str | None = None) -> RawCharacter:
@@ -240,6 +254,7 @@ def build_pack(
     order = [raw.key_names.index(k) for k in expression_names]
     deltas = raw.key_deltas[order].astype(np.float64) * unit_scale_mm
     neutral = raw.vertices * unit_scale_mm
+    _warn_if_implausible(neutral, unit_scale_mm, src)
     region = material_regions(raw.material_names)[raw.poly_material] if raw.material_names else None
     if region is None:
         region = np.full(len(raw.poly_offsets) - 1, R.SKIN, dtype=np.uint8)
@@ -355,6 +370,18 @@ def _default_pivot(neutral: np.ndarray, moved: np.ndarray) -> np.ndarray:
     pts = neutral[moved] if moved.any() else neutral
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     return np.array([(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0, hi[2] - (hi[0] - lo[0]) / 2.0])
+
+
+def _warn_if_implausible(neutral: np.ndarray, unit_scale_mm: float, src: Path) -> None:
+    size = float(np.ptp(neutral, axis=0).max()) if len(neutral) else 0.0
+    lo, hi = PLAUSIBLE_SIZE_MM
+    if not lo <= size <= hi:
+        warnings.warn(
+            f"character file {src}: the imported mesh is {size:.4g} mm across with unit_scale_mm="
+            f"{unit_scale_mm:g}; check the unit (FBX and glTF arrive in metres: 1000)",
+            UserWarning,
+            stacklevel=4,  # the caller of import_character
+        )
 
 
 def _check_scale(unit_scale_mm: float, src: Path) -> float:

@@ -65,9 +65,12 @@ def skin_albedo(skin_tone: float) -> tuple[float, float, float]:
     return (float(rgb[0]), float(rgb[1]), float(rgb[2]))
 
 
-def _set_color(target: Any, rgba: tuple[float, ...]) -> None:
-    """A node socket (`default_value`) or a colour-ramp stop (`color`)."""
-    assign(target, "default_value" if hasattr(target, "default_value") else "color", rgba)
+def _attribute(nodes: Any, name: str) -> Any:
+    """The colour output of an object-attribute node reading the head's property `name`."""
+    node = nodes.new("ShaderNodeAttribute")
+    node.attribute_type = "OBJECT"
+    node.attribute_name = name
+    return node.outputs["Color"]
 
 
 def _socket(sockets: Any, name: str, type_: str | None = None) -> Any:
@@ -85,6 +88,12 @@ UV_CENTRED_IRIS: dict[str, tuple[float, float, float, float]] = {
     "ict-facekit": (0.5, 0.5, 0.13, 0.045),
 }
 SCLERA_WHITE = (0.80, 0.76, 0.72)
+IRIS_DARKENING = 0.35  # the limbal ring and ICT's inner iris mesh: the iris colour darkened
+
+# Object attributes (custom properties of the head object) that the shaders read.
+ATTR_SKIN = "facesynth_skin_albedo"
+ATTR_IRIS = "facesynth_iris"
+ATTR_IRIS_DARK = "facesynth_iris_dark"
 
 
 @dataclass
@@ -92,23 +101,27 @@ class HeadMaterials:
     """The role materials and the node inputs that change per sample."""
 
     by_role: dict[str, Any]
-    skin_color: list[Any] = field(default_factory=list)
-    iris_color: list[Any] = field(default_factory=list)
-    """Sockets / ramp stops taking the iris colour; `iris_dark` ones take it darkened."""
-    iris_dark: list[Any] = field(default_factory=list)
     texture_images: dict[str, Any] = field(default_factory=dict)
     texture_factors: dict[str, list[Any]] = field(default_factory=dict)
     texture_paths: dict[str, str] = field(default_factory=dict)
 
-    def update(self, skin_tone: float, iris_color: tuple[float, float, float],
+    def update(self, head: Any, skin_tone: float, iris_color: tuple[float, float, float],
                textures: Mapping[str, str], sample_id: str) -> None:
-        albedo = (*skin_albedo(skin_tone), 1.0)
-        for sock in self.skin_color:
-            assign(sock, "default_value", albedo)
-        for target in self.iris_color:
-            _set_color(target, (*iris_color, 1.0))
-        for target in self.iris_dark:
-            _set_color(target, (*(0.35 * c for c in iris_color), 1.0))
+        """Per-subject colours go into the head object's attributes, not into the node trees:
+        Cycles then updates one object instead of recompiling every shader."""
+        values = {
+            ATTR_SKIN: skin_albedo(skin_tone),
+            ATTR_IRIS: tuple(float(c) for c in iris_color),
+            ATTR_IRIS_DARK: tuple(IRIS_DARKENING * float(c) for c in iris_color),
+        }
+        changed = False
+        for key, rgb in values.items():
+            old = head.get(key)
+            if old is None or not np.allclose(np.asarray(old, dtype=np.float64), rgb, rtol=1e-6, atol=1e-7):
+                head[key] = rgb
+                changed = True
+        if changed:
+            head.update_tag()
         for kind in TEXTURE_KINDS:
             self._set_texture(kind, textures.get(kind), sample_id)
 
@@ -166,7 +179,7 @@ def _skin(bpy: Any, hm: HeadMaterials, images: dict[str, Any]) -> Any:
     links.new(uv.outputs["UV"], albedo_img.inputs["Vector"])
     mix = nodes.new("ShaderNodeMix")
     mix.data_type = "RGBA"
-    hm.skin_color.append(_socket(mix.inputs, "A", "RGBA"))
+    links.new(_attribute(nodes, ATTR_SKIN), _socket(mix.inputs, "A", "RGBA"))
     links.new(albedo_img.outputs["Color"], _socket(mix.inputs, "B", "RGBA"))
     hm.texture_factors.setdefault("albedo", []).append(_socket(mix.inputs, "Factor", "VALUE"))
     links.new(_socket(mix.outputs, "Result", "RGBA"), bsdf.inputs["Base Color"])
@@ -210,7 +223,7 @@ def _skin(bpy: Any, hm: HeadMaterials, images: dict[str, Any]) -> Any:
 
 def _eye_with_iris(bpy: Any, hm: HeadMaterials, centre_uv: tuple[float, float], iris_r: float,
                    pupil_r: float) -> Any:
-    """Eyeball shell: sclera, iris disc with radial fibres and limbal ring, pupil; glossy cornea coat."""
+    """Eyeball shell: sclera, iris disc with limbal ring, pupil, mottling; glossy cornea coat."""
     mat, tree, bsdf = _new_material(bpy, "facesynth_sclera")
     nodes, links = tree.nodes, tree.links
     bsdf.inputs["Roughness"].default_value = 0.15
@@ -223,22 +236,33 @@ def _eye_with_iris(bpy: Any, hm: HeadMaterials, centre_uv: tuple[float, float], 
     dist.operation = "DISTANCE"
     dist.inputs[1].default_value = (centre_uv[0], centre_uv[1], 0.0)
     links.new(uv.outputs["UV"], dist.inputs[0])
-    ramp = nodes.new("ShaderNodeValToRGB")
-    els = ramp.color_ramp.elements
-    stops = [(0.0, (0.005, 0.005, 0.005)), (pupil_r, (0.005, 0.005, 0.005)), (pupil_r + 0.008, None),
-             (iris_r - 0.02, None), (iris_r - 0.004, "dark"), (iris_r + 0.012, SCLERA_WHITE),
-             (1.0, (0.62, 0.50, 0.46))]
-    while len(els) < len(stops):
-        els.new(0.5)
-    for el, (pos, col) in zip(els, stops, strict=True):
-        el.position = pos
-        if col is None:
-            hm.iris_color.append(el)
-        elif col == "dark":
-            hm.iris_dark.append(el)
-        else:
-            el.color = (*col, 1.0)
-    links.new(dist.outputs["Value"], ramp.inputs["Fac"])
+    sclera = nodes.new("ShaderNodeValToRGB")  # white, reddening toward the back of the eye
+    els = sclera.color_ramp.elements
+    els[0].position, els[0].color = iris_r + 0.012, (*SCLERA_WHITE, 1.0)
+    els[1].position, els[1].color = 1.0, (0.62, 0.50, 0.46, 1.0)
+    links.new(dist.outputs["Value"], sclera.inputs["Fac"])
+
+    def ramp(d0: float, d1: float, v0: float, v1: float) -> Any:
+        node = nodes.new("ShaderNodeMapRange")  # clamped linear ramp of the UV distance
+        node.inputs["From Min"].default_value, node.inputs["From Max"].default_value = d0, d1
+        node.inputs["To Min"].default_value, node.inputs["To Max"].default_value = v0, v1
+        links.new(dist.outputs["Value"], node.inputs["Value"])
+        return node.outputs["Result"]
+
+    def mix(fac: Any, a: Any, b: Any, blend: str = "MIX") -> Any:
+        node = nodes.new("ShaderNodeMix")
+        node.data_type, node.blend_type = "RGBA", blend
+        for sock, src in ((_socket(node.inputs, "Factor", "VALUE"), fac), (_socket(node.inputs, "A", "RGBA"), a),
+                          (_socket(node.inputs, "B", "RGBA"), b)):
+            if isinstance(src, float | tuple):
+                sock.default_value = src
+            else:
+                links.new(src, sock)
+        return _socket(node.outputs, "Result", "RGBA")
+
+    iris = mix(1.0, _attribute(nodes, ATTR_IRIS), ramp(iris_r - 0.03, iris_r, 1.0, IRIS_DARKENING), "MULTIPLY")
+    eye = mix(ramp(iris_r + 0.004, iris_r - 0.004, 0.0, 1.0), sclera.outputs["Color"], iris)
+    eye = mix(ramp(pupil_r + 0.008, pupil_r, 0.0, 1.0), eye, (0.005, 0.005, 0.005, 1.0))
     # fibre-like mottling: noise multiplied into the colour (subtle on the sclera)
     noise = nodes.new("ShaderNodeTexNoise")
     noise.inputs["Scale"].default_value = 60.0
@@ -252,7 +276,7 @@ def _eye_with_iris(bpy: Any, hm: HeadMaterials, centre_uv: tuple[float, float], 
     mul.data_type = "RGBA"
     mul.blend_type = "MULTIPLY"
     _socket(mul.inputs, "Factor", "VALUE").default_value = 1.0
-    links.new(ramp.outputs["Color"], _socket(mul.inputs, "A", "RGBA"))
+    links.new(eye, _socket(mul.inputs, "A", "RGBA"))
     links.new(shade.outputs["Result"], _socket(mul.inputs, "B", "RGBA"))
     links.new(_socket(mul.outputs, "Result", "RGBA"), bsdf.inputs["Base Color"])
     return mat
@@ -300,7 +324,8 @@ def build_materials(bpy: Any, roles: set[str], pack_name: str = "") -> HeadMater
         hm.by_role[role] = builders[role]()
     iris = hm.by_role.get("iris")
     if iris is not None:
-        # a separate iris mesh: the iris colour itself, or (under a UV-iris shell) darkened
-        socks = hm.iris_dark if eye else hm.iris_color
-        socks.append(iris.node_tree.nodes["Principled BSDF"].inputs["Base Color"])
+        # a separate iris mesh: the iris colour itself, or (inside a UV-iris shell) darkened
+        tree = iris.node_tree
+        tree.links.new(_attribute(tree.nodes, ATTR_IRIS_DARK if eye else ATTR_IRIS),
+                       tree.nodes["Principled BSDF"].inputs["Base Color"])
     return hm

@@ -193,7 +193,7 @@ class RenderSession:
         self.world.update(spec.environment)
         assign(self.scene.render, "film_transparent", spec.background.kind != "hdri")
         subj = spec.subject
-        self.materials.update(subj.skin_tone, subj.iris_color, dict(subj.textures), spec.id)
+        self.materials.update(self.head, subj.skin_tone, subj.iris_color, dict(subj.textures), spec.id)
 
     def render(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any, *,
                depth: bool = False) -> RenderResult:
