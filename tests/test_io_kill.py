@@ -7,11 +7,13 @@ drive `facesynth render` once it exists.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 from facesynth.io import open_dataset
 from facesynth.io.crashdrill import kill_and_resume
+from facesynth.io.verify import verify
 
 COUNT = 80
 
@@ -35,3 +37,35 @@ def test_sigkilled_writer_resumes_to_exactly_n_samples(tmp_path: Path, repo_root
     assert result.index_lines == len(result.index_ids) <= COUNT
     assert result.index_ids <= set(final.ok)
     assert open_dataset(root).ids == [f"{i:06d}" for i in range(COUNT)]
+
+
+def test_parallel_writer_processes_share_a_directory(tmp_path: Path, repo_root: Path) -> None:
+    import subprocess
+
+    root = tmp_path / "ds"
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "facesynth.io.synthetic",
+                str(root),
+                "--count",
+                "24",
+                "--width",
+                "64",
+                "--height",
+                "48",
+                "--shard",
+                f"{i}/3",
+            ]
+        )
+        for i in range(3)
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    report = verify(root)
+    assert report.passed and len(report.ok) == 24
+    index_files = sorted((root / "index").glob("*.jsonl"))
+    assert len(index_files) == 3  # one per process, never shared
+    per_file = [{json.loads(x)["index"] % 3 for x in p.read_text().splitlines()} for p in index_files]
+    assert sorted(map(sorted, per_file)) == [[0], [1], [2]]

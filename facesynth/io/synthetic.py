@@ -197,9 +197,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--count", type=int, required=True)
     p.add_argument("--width", type=int, default=128)
     p.add_argument("--height", type=int, default=96)
+    p.add_argument("--shard", default="0/1", help="I/N: write the indices i with i %% N == I")
     args = p.parse_args(argv)
+    shard, shards = (int(x) for x in args.shard.split("/"))
     writer = DatasetWriter(args.root, RECIPE_TEXT.format(count=args.count))
-    for index in writer.pending(range(args.count), temp_grace_s=0.0):
+    # Parallel shards share the directory: only a single writer may clean temp files at once.
+    grace = 0.0 if shards == 1 else 300.0
+    for index in writer.pending(range(shard, args.count, shards), temp_grace_s=grace):
         sid, outputs, meta = synthetic_sample(index, width=args.width, height=args.height)
         writer.write_sample(index, sid, outputs, meta)
 
