@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tarfile
 import textwrap
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,7 +95,7 @@ BUILD_SCRIPT = textwrap.dedent(
     bpy.ops.export_scene.fbx(filepath=str(out / "head.fbx"), bake_anim=False)
     bpy.ops.export_scene.gltf(filepath=str(out / "head.glb"), export_format="GLB")
     bpy.ops.export_scene.gltf(filepath=str(out / "head.gltf"), export_format="GLTF_SEPARATE")
-    bpy.ops.wm.obj_export(filepath=str(out / "head.obj"), export_uv=False)
+    bpy.ops.wm.obj_export(filepath=str(out / "head.obj"), export_uv=False, global_scale=100.0)  # cm
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     bpy.ops.object.empty_add()
@@ -130,7 +131,7 @@ def packs(files: Path) -> dict[str, FacePack]:
     return {
         "fbx": C.import_character(files / "head.fbx", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None),
         "glb": C.import_character(files / "head.glb", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None),
-        # OBJ keeps no shape keys and here no UVs; pretend its numbers are cm.
+        # OBJ keeps no shape keys and here no UVs; its numbers are cm.
         "obj": C.import_character(files / "head.obj", expression_map={}, unit_scale_mm=10, landmarks_68=None),
     }
 
@@ -183,7 +184,7 @@ def test_obj_neutral_uses_the_unit_scale_and_zero_uvs_without_a_uv_layer(
     packs: dict[str, FacePack], expected: dict[str, np.ndarray]
 ) -> None:
     pack = packs["obj"]
-    want = to_model(expected["basis"], 10)
+    want = to_model(expected["basis"], 1000)  # cm numbers x 10 = the same mm
     assert pack.n_vertices == 98 and pack.n_polygons == 96
     np.testing.assert_allclose(pack.neutral_mm, want, atol=TOL_MM)
     assert pack.expression_names == ()
@@ -299,13 +300,24 @@ def test_landmarks_are_optional(files: Path, packs: dict[str, FacePack]) -> None
 
 def test_mesh_name_picks_another_mesh(files: Path, packs: dict[str, FacePack]) -> None:
     assert packs["fbx"].provenance["mesh"] == "Head"  # the default: most vertices
-    shell = C.import_character(
-        files / "head.fbx", expression_map={}, unit_scale_mm=1000, landmarks_68=None, mesh_name="Cornea_Shell"
-    )
+    with pytest.warns(UserWarning, match=r"is 20 mm across with unit_scale_mm=1000; check the unit"):
+        shell = C.import_character(
+            files / "head.fbx", expression_map={}, unit_scale_mm=1000, landmarks_68=None, mesh_name="Cornea_Shell"
+        )
     assert shell.n_vertices == 4 and shell.provenance["mesh"] == "Cornea_Shell"
     np.testing.assert_allclose(shell.neutral_mm.mean(axis=0), to_model(np.array([0.0, -0.2, 1.6]), 1000), atol=TOL_MM)
     with pytest.raises(UserError, match=r"no mesh named 'Nose'; meshes: Cornea_Shell, Head, Mirrored"):
         C.import_character(files / "head.fbx", expression_map={}, unit_scale_mm=1, landmarks_68=None, mesh_name="Nose")
+
+
+def test_unit_scale_defaults_to_metres_for_fbx_and_gltf_only(files: Path, packs: dict[str, FacePack]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a head-sized mesh raises no unit warning
+        glb = C.import_character(files / "head.glb", expression_map=KEYS, unit_scale_mm=None, landmarks_68=None)
+    assert glb.unit_scale_mm == 1000.0
+    np.testing.assert_array_equal(glb.neutral_mm, packs["glb"].neutral_mm)
+    with pytest.raises(UserError, match=r"head\.obj: OBJ files carry no unit; set unit_scale_mm"):
+        C.import_character(files / "head.obj", expression_map={}, unit_scale_mm=None, landmarks_68=None)
 
 
 def test_mirrored_object_keeps_outward_polygons(files: Path) -> None:
@@ -325,9 +337,10 @@ def test_second_import_comes_from_the_cache(files: Path, packs: dict[str, FacePa
     stamp, runs = cached.stat().st_mtime_ns, C.blender_run_count()
     again = C.import_character(files / "head.glb", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None)
     # Other mapping and scale: still no Blender, because they are applied after reading.
-    fewer = C.import_character(
-        files / "head.glb", expression_map={"Jaw_Key": "jawOpen"}, unit_scale_mm=10, landmarks_68=None
-    )
+    with pytest.warns(UserWarning, match=r"mm across with unit_scale_mm=10;"):  # a 2.6 mm head
+        fewer = C.import_character(
+            files / "head.glb", expression_map={"Jaw_Key": "jawOpen"}, unit_scale_mm=10, landmarks_68=None
+        )
     assert C.blender_run_count() == runs and cached.stat().st_mtime_ns == stamp
     np.testing.assert_array_equal(again.neutral_mm, packs["glb"].neutral_mm)
     np.testing.assert_allclose(fewer.neutral_mm, packs["glb"].neutral_mm / 100, rtol=1e-6)
