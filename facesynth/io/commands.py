@@ -67,7 +67,8 @@ def export_cmd(
     from facesynth.io.export import export_webdataset
 
     info = export_webdataset(directory, out, shard_size=shard_size, format=format)
-    typer.echo(f"{out}: {info['samples']} samples in {len(info['shards'])} shards ({info['splits']})")
+    splits = ", ".join(f"{name} {count}" for name, count in info["splits"].items())
+    typer.echo(f"{out}: {info['samples']} samples in {len(info['shards'])} shards ({splits})")
 
 
 @_friendly
