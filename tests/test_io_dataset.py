@@ -176,7 +176,7 @@ def test_licences_cover_user_assets() -> None:
     metas = [
         {"face_model": {"name": "builtin"}, "environment": {"source": "builtin:city"}},
         {"face_model": {"name": "/data/me.fbx", "licence": "CC-BY-4.0", "attribution": "A. Artist"},
-         "environment": {"source": "/hdri/loft.exr"},
+         "environment": {"source": "/hdri/loft.exr"}, "background": {"kind": "image", "source": "bg/wall.jpg"},
          "licences": [{"asset": "loft.exr", "licence": "CC0-1.0", "attribution": "Poly Haven"}]},
     ]  # fmt: skip
     got = {lic["asset"]: lic["licence"] for lic in collect_licences(metas)}
@@ -186,6 +186,7 @@ def test_licences_cover_user_assets() -> None:
         "/data/me.fbx": "CC-BY-4.0",
         "loft.exr": "CC0-1.0",
         "/hdri/loft.exr": "unknown: user-supplied environment",
+        "bg/wall.jpg": "unknown: user-supplied background",
     }
 
 

@@ -43,6 +43,12 @@ def collect_licences(metas: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
             found.setdefault(
                 name, {"asset": name, "licence": str(licence), "attribution": str(fm.get("attribution", ""))}
             )
+        background = meta.get("background") or {}
+        if background.get("kind") in ("image", "image_dir") and background.get("source"):
+            source = str(background["source"])
+            found.setdefault(
+                source, {"asset": source, "licence": "unknown: user-supplied background", "attribution": ""}
+            )
         env = str((meta.get("environment") or {}).get("source", ""))
         if env.startswith("builtin:"):
             found.setdefault("builtin-hdri", KNOWN["builtin-hdri"])
