@@ -8,6 +8,7 @@ the exported geometry in Blender world coordinates as the expected values.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -160,6 +161,17 @@ def test_fbx_keeps_vertices_polygons_and_uvs(packs: dict[str, FacePack], expecte
     np.testing.assert_array_equal(pack.poly_vertices, expected["loop_vertex"][order])
     np.testing.assert_allclose(pack.poly_uv, expected["loop_uv"][order], atol=1e-6)
     assert (pack.up_axis, pack.forward_axis, pack.unit_scale_mm) == ("+Y", "+Z", 1000.0)
+
+
+def test_provenance_names_the_file_and_its_sha256(files: Path, packs: dict[str, FacePack]) -> None:
+    prov = packs["fbx"].provenance
+    assert prov["file"] == "head.fbx" and prov["format"] == "fbx" and prov["mesh"] == "Head"
+    assert prov["file_sha256"] == hashlib.sha256((files / "head.fbx").read_bytes()).hexdigest()
+    assert prov["expression_map"] == dict(zip(KEYS, EXPECTED_NAMES, strict=True))
+    assert prov["materials"] == ["Std_Skin_Head", "Std_Upper_Teeth"]
+    assert packs["obj"].provenance["companion_sha256"] == {
+        "head.mtl": hashlib.sha256((files / "head.mtl").read_bytes()).hexdigest()
+    }
 
 
 def test_glb_is_welded_back_to_the_authors_topology(

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from itertools import pairwise
 from pathlib import Path
@@ -96,6 +96,8 @@ class RawCharacter:
     key_deltas: np.ndarray  # (K,V,3) float32: key - basis
     uv_layer: str
     blender_version: str
+    source: dict[str, Any] = field(default_factory=dict)
+    """sha256 of the file and its side files (see `source_digest`), set when read."""
 
 
 # --- public API ------------------------------------------------------------------------------------
@@ -114,10 +116,10 @@ def import_character(
 
     `expression_map` maps the file's shape-key names to ARKit names (`eyeBlinkLeft` or
     `eyeBlink_L`); unmapped keys are left out. `unit_scale_mm` is millimetres per unit of the
-    imported coordinates (glTF and FBX arrive in metres: 1000, also what None means for them;
-    OBJ as written, so it must be given). Without
-    `landmarks_68` the pack has no landmarks (`provenance['has_landmarks'] = False`).
-    `pivot_mm` defaults to a point behind the face (see docs/characters.md).
+    imported coordinates: FBX and glTF arrive in metres (1000, also what None means for them),
+    OBJ as written (must be given). Without `landmarks_68` the pack has no landmarks
+    (`pack.has_landmarks` is False). `pivot_mm` defaults to a point behind the face.
+    See docs/characters.md.
     """
     src = Path(path).expanduser()
     fmt = character_format(src)
@@ -163,29 +165,33 @@ def extract_character(path: str | os.PathLike[str], *, mesh_name: str | None = N
     """Blender's reading of `path` (one mesh), from the cache or by running Blender once."""
     src = Path(path).expanduser()
     fmt = character_format(src)
-    cached = extraction_cache_path(src, mesh_name=mesh_name)
+    digest = source_digest(src)
+    cached = _cache_path(src, mesh_name, digest)
     if cached.exists():
         try:
-            return _load_raw(cached)
+            return replace(_load_raw(cached), source=digest)
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache entry is rebuilt below
     with atomic_path(cached) as tmp:
         _run_blender(src, fmt, mesh_name, tmp)
-    return _load_raw(cached)
+    return replace(_load_raw(cached), source=digest)
 
 
 def extraction_cache_path(path: str | os.PathLike[str], *, mesh_name: str | None = None) -> Path:
     """Where Blender's reading of `path` is cached: keyed by the sha256 of the file and of the files
     it pulls in (a .gltf's buffers, an .obj's material libraries) and by the options."""
     src = Path(path).expanduser()
-    options = {
-        "format": FORMATS.get(src.suffix.lower()),
-        "mesh_name": mesh_name,
-        "importer": IMPORTER_VERSION,
-        "sha256": file_sha256(src),
-        "companions": companion_sha256(src),
-    }
-    key = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
+    return _cache_path(src, mesh_name, source_digest(src))
+
+
+def source_digest(path: Path) -> dict[str, Any]:
+    """{'file_sha256': ..., 'companion_sha256': {side file: sha256}}: what the importer reads."""
+    return {"file_sha256": file_sha256(path), "companion_sha256": companion_sha256(path)}
+
+
+def _cache_path(src: Path, mesh_name: str | None, digest: Mapping[str, Any]) -> Path:
+    options = {"format": FORMATS.get(src.suffix.lower()), "mesh_name": mesh_name, "importer": IMPORTER_VERSION}
+    key = hashlib.sha256(json.dumps({**options, **digest}, sort_keys=True).encode()).hexdigest()
     return cache_dir() / "characters" / f"{key[:32]}.npz"
 
 
@@ -266,8 +272,7 @@ def build_pack(
     provenance = {
         "source": "user character",
         "file": src.name,
-        "file_sha256": file_sha256(src),
-        "companion_sha256": companion_sha256(src),
+        **(raw.source or source_digest(src)),
         "format": fmt,
         "licence": "as granted by the character's author (not checked by facesynth)",
         "mesh": raw.mesh_name,
@@ -350,6 +355,7 @@ def weld(raw: RawCharacter) -> RawCharacter:
         key_deltas=raw.key_deltas[:, keep],
         uv_layer=raw.uv_layer,
         blender_version=raw.blender_version,
+        source=raw.source,
     )
 
 
