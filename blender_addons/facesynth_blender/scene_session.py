@@ -1,0 +1,125 @@
+"""Build a recipe's sample N into the open Blender scene with the render worker's own code.
+
+`RenderSession.__init__` resets Blender (read_factory_settings), which would throw away the
+artist's file, so `SceneSession` sets up the same parts on the given scene instead and otherwise
+IS a RenderSession: head mesh, materials, camera, world and lights are built by its methods and
+every sample goes through `RenderSession.update`, the very code the worker runs before it renders.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facesynth.farm.face_model import load_face_model
+from facesynth.farm.producer import SampleProducer
+from facesynth.geometry.pose import Posed, pose_sample
+from facesynth.recipe import LoadedRecipe, load_recipe
+from facesynth.render.lights import LightPool
+from facesynth.render.session import RenderSession
+from facesynth.render.world import World
+from facesynth.sampling import sample_spec
+from facesynth.sampling.spec import SampleSpec
+
+TAG = "facesynth_addon"
+"""Custom property on every object the add-on created (so a reopened file can be cleaned)."""
+
+
+class SceneSession(RenderSession):
+    """A RenderSession on an existing scene: nothing is reset, only facesynth objects are added."""
+
+    def __init__(self, bpy: Any, scene: Any, pack: Any) -> None:
+        self._bpy = bpy
+        self.pack = pack
+        self.threads = 0
+        self.counters = {"meshes_created": 0, "materials_created": 0, "renders": 0, "lights_created": 0}
+        self._tmp = Path(tempfile.mkdtemp(prefix="facesynth-addon-"))
+        self._device = None
+        self.scene = scene
+        filepath = scene.render.filepath
+        self._setup_scene(scene)
+        scene.render.filepath = filepath  # the artist's output path stays theirs
+        self.materials = self._build_head(bpy, scene, pack)
+        cam_data = bpy.data.cameras.new("facesynth_camera")
+        self.camera = bpy.data.objects.new("facesynth_camera", cam_data)
+        scene.collection.objects.link(self.camera)
+        scene.camera = self.camera
+        self.world = World(bpy, scene)
+        self.lights = LightPool(bpy, scene.collection)
+        for obj in (self.head, self.camera):
+            obj[TAG] = True
+
+    def apply(self, spec: SampleSpec, vertices: np.ndarray, posed: Posed) -> None:
+        """What `render()` does before Blender renders: render settings, then the scene update."""
+        self._apply_render_settings(spec)
+        self.update(spec, vertices, posed)
+        for obj in self.lights.objects:
+            obj[TAG] = True
+
+    def alive(self) -> bool:
+        """False once Blender freed our objects (file reloaded, objects deleted)."""
+        try:
+            return (self.head.name in self._bpy.data.objects and self.camera.name in self._bpy.data.objects
+                    and self.scene.name in self._bpy.data.scenes)
+        except ReferenceError:
+            return False
+
+
+@dataclass
+class _Cached:
+    loaded: LoadedRecipe
+    pack: Any
+    session: SceneSession | None = None
+
+
+_CACHE: dict[int, _Cached] = {}
+"""Per scene (pointer): the loaded recipe, its face pack and the scene session."""
+
+
+def load(scene: Any, path: str, overrides: tuple[str, ...] = ()) -> LoadedRecipe:
+    """Load and validate a recipe for `scene` (raises RecipeError); the face pack is loaded too."""
+    loaded = load_recipe(path, overrides)
+    old = _CACHE.get(scene.as_pointer())
+    pack = old.pack if old and old.loaded.recipe.subjects.face_model == loaded.recipe.subjects.face_model \
+        and old.loaded.base_dir == loaded.base_dir else load_face_model(loaded)
+    session = old.session if old and old.pack is pack else None
+    _CACHE[scene.as_pointer()] = _Cached(loaded, pack, session)
+    return loaded
+
+
+def loaded_for(scene: Any) -> LoadedRecipe | None:
+    cached = _CACHE.get(scene.as_pointer())
+    return cached.loaded if cached else None
+
+
+def build_sample(bpy: Any, scene: Any, index: int) -> SampleSpec:
+    """Put sample `index` of the scene's loaded recipe into `scene`, as the render worker would."""
+    cached = _CACHE[scene.as_pointer()]
+    loaded, pack = cached.loaded, cached.pack
+    # the worker's steps (SampleProducer.produce): spec -> vertices -> pose -> resolved paths
+    spec = sample_spec(loaded, index)
+    vertices = pack.deform(np.asarray(spec.subject.identity), spec.expression_weights())
+    posed = pose_sample(spec, pack)
+    resolved = SampleProducer(loaded, pack, None, None, "")._with_resolved_paths(spec)  # type: ignore[arg-type]
+    session = cached.session
+    if session is None or not session.alive() or session.scene != scene:
+        remove_tagged(bpy, scene)
+        session = cached.session = SceneSession(bpy, scene, pack)
+    session.apply(resolved, vertices, posed)
+    return spec
+
+
+def remove_tagged(bpy: Any, scene: Any) -> int:
+    """Delete the add-on's objects from `scene`, and their data once nothing else uses it."""
+    doomed = [obj for obj in scene.objects if obj.get(TAG)]
+    datas = {obj.data for obj in doomed if obj.data is not None}
+    if doomed:
+        bpy.data.batch_remove(doomed)
+    orphans = [d for d in datas if d.users == 0]
+    if orphans:
+        bpy.data.batch_remove(orphans)
+    return len(doomed)
