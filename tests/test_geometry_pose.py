@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_geometry_support import sample_spec
+from test_geometry_support import camera_spec, sample_spec
 
 from facesynth.errors import UserError
 from facesynth.geometry.pose import POSE_CONVENTION, angles_from_rotation, head_rotation, pose_sample
@@ -83,6 +83,8 @@ def test_pose_convention_is_explicit() -> None:
         assert word in POSE_CONVENTION
 
 
-def test_pitch_at_gimbal_lock_is_rejected_naming_sample() -> None:
+def test_bad_pose_or_camera_is_rejected_naming_sample_and_field() -> None:
     with pytest.raises(UserError, match=r"000007.*pitch_deg"):
         pose_sample(sample_spec(pitch=90.0), PACK)
+    with pytest.raises(UserError, match=r"sample 000007: camera\.distance_mm"):
+        pose_sample(sample_spec(camera=camera_spec(distance_mm=-5.0)), PACK)

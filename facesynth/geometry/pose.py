@@ -98,7 +98,10 @@ def pose_sample(spec: SampleSpec, pack: Any) -> Posed:
             raise UserError(f"sample {spec.id}: head_pose.{field} is not finite")
     if abs(hp.pitch_deg) >= 90.0:
         raise UserError(f"sample {spec.id}: head_pose.pitch_deg must be in (-90, 90), got {hp.pitch_deg}")
-    camera = camera_from_spec(spec.camera)
+    try:
+        camera = camera_from_spec(spec.camera)
+    except UserError as exc:
+        raise UserError(f"sample {spec.id}: {exc}") from None
     pivot = np.asarray(pack.pivot_mm, dtype=np.float64)
     r_head = head_rotation(hp.yaw_deg, hp.pitch_deg, hp.roll_deg)
     w2c = camera.world_to_camera
