@@ -17,12 +17,17 @@ from facesynth.assets.builtin_head_grid import Grid, build_grid
 from facesynth.assets.builtin_head_landmarks import landmarks_68
 from facesynth.assets.builtin_head_layout import build_layout
 from facesynth.assets.builtin_head_profiles import Profiles
-from facesynth.assets.builtin_head_shape import EXPRESSION_NAMES, EYE_X, IDENTITY_NAMES, HeadShape
+from facesynth.assets.builtin_head_shape import (
+    EXPRESSION_NAMES,
+    EYE_X,
+    IDENTITY_NAMES,
+    MOUTH_HALF_WIDTH,
+    HeadShape,
+)
 from facesynth.assets.pack import FacePack
 from facesynth.assets.regions import SKIN
 
 PIVOT_MM = (0.0, -10.0, 10.0)  # inside the head, behind the eyes, above the neck
-MOUTH_HALF_WIDTH = 25.0
 VERSION = "1"
 
 

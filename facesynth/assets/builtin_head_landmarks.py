@@ -37,7 +37,7 @@ def landmarks_68(grid: Grid, v: np.ndarray, eye_x: float, mouth_half_width: floa
 
     out: list[int] = []
     # Contour: nearest vertices to 17 points spaced evenly along the mandible, right to left.
-    half = np.array([(0, -117, 86), (26, -114, 76), (47, -104, 56), (60, -86, 30), (68, -50, 25), (70, -18, 20)])
+    half = np.array([(0, -118.5, 79), (26, -114, 74), (47, -104, 56), (60, -86, 30), (68, -50, 25), (70, -18, 20)])
     path = np.concatenate([half[::-1] * (-1, 1, 1), half[1:]]).astype(np.float64)
     arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
     at = np.linspace(0.0, arc[-1], 17)

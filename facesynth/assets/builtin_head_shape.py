@@ -48,6 +48,12 @@ EYE_HALF_WIDTH = 14.0  # half the palpebral fissure
 LID_THICKNESS = 1.3
 JAW_PIVOT_YZ = (-22.0, -4.0)  # temporomandibular joint, on the X axis through it
 JAW_OPEN_DEG = 14.0
+MOUTH_HALF_WIDTH = 25.0
+
+
+def _eye_x(p: Mapping[str, float]) -> float:
+    """Half the distance between the eyeball centres for the eye_spacing identity mode."""
+    return EYE_X + 1.8 * p.get("eye_spacing", 0.0)
 
 
 def gauss(d: np.ndarray) -> np.ndarray:
@@ -98,13 +104,12 @@ class HeadShape:
 
     # --- eyelids ----------------------------------------------------------------------------
     def eye_params(
-        self, x: np.ndarray, front: np.ndarray, p: Mapping[str, float]
+        self, x: np.ndarray, front: np.ndarray, p: Mapping[str, float], ex: float = EYE_X
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per vertex: (opening window, upper margin y, lower margin y) of the eye on its side;
         `front` is 1 on the face and 0 at the back of the head (which has the same x)."""
         left = x >= 0
         side = lambda name: np.where(left, p.get(name + "_L", 0.0), p.get(name + "_R", 0.0))  # noqa: E731
-        ex = EYE_X + 1.8 * p.get("eye_spacing", 0.0)
         size = 1.0 + 0.12 * p.get("eye_size", 0.0)
         q = (np.abs(x) - ex) / (EYE_HALF_WIDTH * (1.0 + 0.05 * p.get("eye_size", 0.0)))
         win = front * np.clip(1.0 - q * q, 0.0, None) ** 0.75
@@ -134,19 +139,18 @@ class HeadShape:
         moved = in_up | in_lo
         return np.where(moved, self.prof.t_at_front_y(y_new), t)
 
-    def eyeball_centres(self, p: Mapping[str, float]) -> np.ndarray:
-        ex = EYE_X + 1.8 * p.get("eye_spacing", 0.0)
+    def eyeball_centres(self, p: Mapping[str, float], ex: float = EYE_X) -> np.ndarray:
         return np.array([[-ex, EYE_Y + 0.5, EYEBALL_Z], [ex, EYE_Y + 0.5, EYEBALL_Z]])
 
     # --- static facial features (z offsets on the face) ---------------------------------------
     def _features(self, x: np.ndarray, y: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
         ax = np.abs(x)
-        ex = EYE_X + 1.8 * p.get("eye_spacing", 0.0)
+        ex = EYE_X  # eye_spacing, nose_length/width and mouth_width move the finished surface
         dz = np.zeros_like(x)
         # Nose: a ridge whose height and width follow the midline profile, plus the alae.
-        y_n, y_t, y_sn = 6.0, -36.0 - 3.5 * p.get("nose_length", 0.0), -49.0
+        y_n, y_t, y_sn = 6.0, -36.0, -49.0
         proj = 1.0 + 0.13 * p.get("nose_projection", 0.0)
-        widen = 1.0 + 0.13 * p.get("nose_width", 0.0)
+        widen = 1.0
         bridge = 2.5 + 2.0 * p.get("nose_bridge", 0.0)
         h = _smooth_interp(
             y,
@@ -161,14 +165,14 @@ class HeadShape:
         ala_x = 12.5 * widen
         dz += 7.0 * proj * gauss(np.hypot((ax - ala_x) / 5.0, (y - (y_sn + 6.5)) / 5.0))
         # Brow ridge, orbits, cheekbones, cheeks.
-        y_b = 21.0 + 3.0 * p.get("brow_height", 0.0)
+        y_b = 21.0
         dz += 4.5 * gauss((y - y_b) / 6.5) * smoothstep((56.0 - ax) / 14.0)
         dz -= 11.0 * gauss(np.hypot((ax - ex) / 15.0, (y - 1.0) / 11.0))
         cb = 1.0 + 0.4 * p.get("cheekbones", 0.0)
         dz += 6.0 * cb * gauss(np.hypot((ax - 47.0 - 2.0 * p.get("cheekbones", 0.0)) / 13.0, (y + 27.0) / 11.0))
         dz -= 2.5 * gauss(np.hypot((ax - 44.0) / 12.0, (y + 62.0) / 14.0))
         # Mouth: dental-arch bulge, lips, corners; chin.
-        mw = 25.0 + 2.5 * p.get("mouth_width", 0.0)
+        mw = MOUTH_HALF_WIDTH  # the mouth_width mode stretches the finished lips sideways
         lt = 1.0 + 0.22 * p.get("lip_thickness", 0.0)
         dz += 3.0 * gauss(np.hypot(x / 28.0, (y - MOUTH_Y) / 22.0))
         lip_x = np.clip(1.0 - (x / mw) ** 2, 0.0, None) ** 0.5
@@ -187,7 +191,7 @@ class HeadShape:
     def _expressions(self, v: np.ndarray, below: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
         x, y = v[..., 0], v[..., 1]
         out = np.zeros_like(v)
-        mw = 25.0 + 2.5 * p.get("mouth_width", 0.0)
+        mw = MOUTH_HALF_WIDTH * (1.0 + 0.1 * p.get("mouth_width", 0.0))
 
         def add(weight: float, dxyz: tuple[float, float, float], field: np.ndarray) -> None:
             if weight:
@@ -200,9 +204,9 @@ class HeadShape:
             add(w("mouthSmile"), (sign * 1.0, 2.5, 3.0), gauss(np.hypot((x - sign * 38) / 13, (y + 45) / 13)))
             add(w("mouthFrown"), (sign * 0.5, -5.0, -1.0), corner)
             add(w("mouthStretch"), (sign * 4.5, -2.5, -1.5), corner)
-            lower_lip = below * gauss(np.hypot((x - sign * 10.0) / 11.0, (y - MOUTH_Y + 5.0) / 8.0))
+            lower_lip = below * gauss(np.hypot((x - sign * 12.0) / 9.0, (y - MOUTH_Y + 5.0) / 8.0))
             add(w("mouthLowerDown"), (0.0, -4.5, 0.5), lower_lip)
-            upper_lip = ~below * gauss(np.hypot((x - sign * 10.0) / 11.0, (y - MOUTH_Y - 6.0) / 8.0))
+            upper_lip = ~below * gauss(np.hypot((x - sign * 12.0) / 9.0, (y - MOUTH_Y - 6.0) / 8.0))
             add(w("mouthUpperUp"), (0.0, 3.5, 0.5), upper_lip)
             puff = gauss(np.hypot((x - sign * 42.0) / 17.0, (y + 62.0) / 17.0)) * (sign * x > 0)
             add(w("cheekPuff"), (sign * 6.5, 0.0, 5.5), puff)
@@ -227,12 +231,12 @@ class HeadShape:
         """How much of the jaw's motion a vertex follows: all of the lower lip inside the mouth,
         fading smoothly over the cheeks so the mouth corners stay closed, none behind the ears."""
         x, y, z = v[..., 0], v[..., 1], v[..., 2]
-        mw = 25.0 + 2.5 * p.get("mouth_width", 0.0)
+        mw = MOUTH_HALF_WIDTH * (1.0 + 0.1 * p.get("mouth_width", 0.0))
         inside = smoothstep((mw - 2.0 - np.abs(x)) / 10.0)
         cheek = smoothstep((MOUTH_Y + 8.0 - y) / 45.0)
         w = inside * below + (1.0 - inside) * cheek
         w *= smoothstep((z + 15.0) / 40.0)  # not the back of the neck
-        w *= smoothstep((y + 200.0) / 75.0)  # fade out down the throat
+        w *= smoothstep((y + 185.0) / 60.0)  # fade out down the throat
         return w
 
     def _jaw(self, v: np.ndarray, below: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
@@ -266,6 +270,7 @@ class HeadShape:
         self._wrap_lids(v, p)
         # Identity changes of proportion that move whole areas.
         v[..., 1] += 0.045 * p.get("face_length", 0.0) * np.minimum(v[..., 1], 0.0)
+        self._proportions(v, front, p)
         v[..., 1] -= 1.5 * p.get("chin", 0.0) * gauss(np.hypot(v[..., 0] / 16.0, (v[..., 1] + 108) / 12.0))
         below = (g.row_t[:, None] < g.row_t[g.mouth_rows[0]]) | (g.row_side[:, None] < 0) & (
             np.arange(g.n_rows)[:, None] == g.mouth_rows[0]
@@ -277,6 +282,20 @@ class HeadShape:
         eyes = self._eyeballs(p)
         poles = np.array([self._bottom_pole(v), self._crown_pole(v)])
         return np.concatenate([v.reshape(-1, 3), poles, eyes]), t_eff
+
+    def _proportions(self, v: np.ndarray, front: np.ndarray, p: Mapping[str, float]) -> None:
+        """Identity modes that move finished features: brows, mouth corners, nose, eyes."""
+        x, y = v[..., 0], v[..., 1]
+        brow = front * gauss((y - 21.0) / 11.0) * smoothstep((58.0 - np.abs(x)) / 14.0)
+        lips = front * gauss(np.hypot(x / 30.0, (y - MOUTH_Y) / 14.0))
+        nose_tip = front * gauss(np.hypot(x / 16.0, (y + 36.0) / 16.0))
+        nose_base = front * gauss(np.hypot(x / 18.0, (y + 42.0) / 12.0))
+        eyes = front * gauss(np.hypot((np.abs(x) - EYE_X) / 18.0, y / 15.0))
+        dy = 3.0 * p.get("brow_height", 0.0) * brow - 3.5 * p.get("nose_length", 0.0) * nose_tip
+        dx = (0.1 * p.get("mouth_width", 0.0) * lips + 0.13 * p.get("nose_width", 0.0) * nose_base) * x
+        dx += (_eye_x(p) - EYE_X) * np.sign(x) * eyes
+        v[..., 0] += dx
+        v[..., 1] += dy
 
     def _ear(self, v: np.ndarray, phi: np.ndarray) -> np.ndarray:
         """A simple ear: an outward bulge on each side of the head, level with the nose."""
@@ -305,9 +324,9 @@ class HeadShape:
             mid = 0.5 * (a + b)
             x = mid[..., 0]
             if kind == ROW_EYE_POCKET:
-                win = self.eye_params(x[0], front, p)[0][None] ** 0.7
+                win = self.eye_params(x[0], front, p, _eye_x(p))[0][None] ** 0.7
             else:
-                mw = 25.0 + 2.5 * p.get("mouth_width", 0.0)
+                mw = MOUTH_HALF_WIDTH * (1.0 + 0.1 * p.get("mouth_width", 0.0))
                 win = front * np.clip(1.0 - (x / mw) ** 2, 0.0, None) ** 0.5
             pos = a + (b - a) * s
             pos[..., 2] -= depth * win * np.sin(np.pi * s[..., 0]) ** 0.7
@@ -330,4 +349,5 @@ class HeadShape:
         return np.array([0.0, float(y), float(z)])
 
     def _eyeballs(self, p: Mapping[str, float]) -> np.ndarray:
-        return np.concatenate([c + EYEBALL_RADIUS * self._unit_eye for c in self.eyeball_centres(p)])
+        centres = self.eyeball_centres(p, _eye_x(p))
+        return np.concatenate([c + EYEBALL_RADIUS * self._unit_eye for c in centres])
