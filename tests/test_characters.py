@@ -364,6 +364,15 @@ def test_second_import_comes_from_the_cache(files: Path, packs: dict[str, FacePa
     assert C.blender_run_count() == runs
 
 
+def test_damaged_cache_entry_is_rebuilt(files: Path, packs: dict[str, FacePack]) -> None:
+    cached = C.extraction_cache_path(files / "head.obj")
+    cached.write_bytes(b"not a zip")
+    runs = C.blender_run_count()
+    again = C.import_character(files / "head.obj", expression_map={}, unit_scale_mm=10, landmarks_68=None)
+    assert C.blender_run_count() == runs + 1
+    np.testing.assert_array_equal(again.neutral_mm, packs["obj"].neutral_mm)
+
+
 def test_cache_key_follows_the_side_files(files: Path, packs: dict[str, FacePack]) -> None:
     """A .gltf's buffer and an .obj's material library are part of what Blender reads."""
     separate = C.import_character(files / "head.gltf", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None)

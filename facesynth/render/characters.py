@@ -15,6 +15,7 @@ which for glTF gives back the file's own coordinates. See docs/characters.md.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -126,8 +127,6 @@ def import_character(
     scale = _check_scale(default_unit_scale_mm(src) if unit_scale_mm is None else unit_scale_mm, src)
     names = _check_map(expression_map, src)
     raw = extract_character(src, mesh_name=mesh_name)
-    if fmt == "gltf":
-        raw = weld(raw)
     return build_pack(
         raw,
         src,
@@ -162,19 +161,21 @@ def default_unit_scale_mm(path: str | os.PathLike[str]) -> float:
 
 
 def extract_character(path: str | os.PathLike[str], *, mesh_name: str | None = None) -> RawCharacter:
-    """Blender's reading of `path` (one mesh), from the cache or by running Blender once."""
+    """Blender's reading of `path` (one mesh; glTF welded, see `weld`), from the cache or by
+    running Blender once."""
     src = Path(path).expanduser()
     fmt = character_format(src)
     digest = source_digest(src)
     cached = _cache_path(src, mesh_name, digest)
+    raw = None
     if cached.exists():
-        try:
-            return replace(_load_raw(cached), source=digest)
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache entry is rebuilt below
-    with atomic_path(cached) as tmp:
-        _run_blender(src, fmt, mesh_name, tmp)
-    return replace(_load_raw(cached), source=digest)
+        with contextlib.suppress(OSError, ValueError, KeyError):  # a damaged entry is rebuilt below
+            raw = _load_raw(cached)
+    if raw is None:
+        with atomic_path(cached) as tmp:
+            _run_blender(src, fmt, mesh_name, tmp)
+        raw = _load_raw(cached)
+    return replace(weld(raw) if fmt == "gltf" else raw, source=digest)
 
 
 def extraction_cache_path(path: str | os.PathLike[str], *, mesh_name: str | None = None) -> Path:
@@ -543,9 +544,10 @@ def _read_with_blender(src: Path, fmt: str, mesh_name: str | None) -> RawCharact
     bpy.context.preferences.filepaths.use_scripts_auto_execute = False
     try:
         if fmt == "fbx":
+            # Geometry only: no animation, no recursive hunt for missing textures on disk.
             result = bpy.ops.import_scene.fbx(filepath=str(src), use_anim=False, use_image_search=False)
         elif fmt == "gltf":
-            result = bpy.ops.import_scene.gltf(filepath=str(src))
+            result = bpy.ops.import_scene.gltf(filepath=str(src), import_pack_images=False)
         else:
             result = bpy.ops.wm.obj_import(filepath=str(src))
     except Exception as exc:  # importers raise anything on a damaged file
