@@ -69,9 +69,13 @@ def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, pose
     mask = np.zeros(covered.shape, np.uint8)
     poly = np.asarray(pack.tri_polygon)[solid[r.tri_id[covered]]]
     mask[covered] = np.asarray(pack.poly_region)[poly]
-    lms = compute_landmarks(v_cam, pack.landmarks_68, posed.camera, tris)
+    # Packs without a landmark mapping (user characters) get empty landmarks.
+    lms = compute_landmarks(v_cam, np.asarray(pack.landmarks_68).reshape(-1), posed.camera, tris)
     pm = None
     if "posmap" in spec.outputs:
+        if len(lms.uv) != 68:
+            raise UserError(f"sample {spec.id}: outputs has 'posmap' but face pack {pack.name!r} has no 68 "
+                            "landmarks to place the face crop; map its landmarks or drop 'posmap'")
         pm = compute_posmap(pack, v_cam, posed.camera, lms.uv, lms.xyz_cam, spec.posmap)
     return Labels(depth=r.depth, normals=normals, mask=mask, landmarks=lms, posmap=pm, vertices_cam=v_cam,
                   raster=r, solid_triangles=solid)

@@ -115,15 +115,16 @@ def build_metadata(
                    "seed": spec.render.seed, "denoise": spec.render.denoise,
                    "adaptive_threshold": float(spec.render.adaptive_threshold),
                    "max_bounces": spec.render.max_bounces},
-        "landmarks_68": {
+        "depth": {"kind": "planar camera z", "units": "mm", "no_surface": 0.0},
+    }
+    if len(lm.uv) == 68:  # packs without a landmark mapping have none to write
+        meta["landmarks_68"] = {
             "2d": _f(lm.uv),
             "3d": _f(lm.xyz_cam),
             "visible": [bool(b) for b in lm.visible],
             "order": LANDMARK_ORDER,
-            "vertex_ids": [int(i) for i in pack.landmarks_68],
-        },
-        "depth": {"kind": "planar camera z", "units": "mm", "no_surface": 0.0},
-    }
+            "vertex_ids": [int(i) for i in np.asarray(pack.landmarks_68).reshape(-1)],
+        }
     if labels.posmap is not None:
         pm = labels.posmap
         meta["posmap"] = {
