@@ -154,3 +154,14 @@ def test_image_background_covers_without_stretching(session, pack, tmp_path) -> 
     assert 24 <= len(green) <= 27
     assert abs(green.mean() - 47.5) <= 1.0
     assert not np.any((row[:, 0] > 200) & (row[:, 2] < 60))  # red cropped away, not squeezed in
+
+
+def test_only_changed_values_are_written_into_blender(session, pack) -> None:
+    spec = quick_spec(lights=(KEY_LIGHT,), background=BackgroundSpec(kind="transparent"))
+    first = _render(session, pack, spec).rgb
+    repeat = _render(session, pack, spec).rgb
+    assert session.counters["last_sample_writes"] == 0  # nothing re-synced: Cycles keeps its caches
+    assert np.array_equal(first, repeat)  # same seed, same scene: same pixels
+    turned = spec.model_copy(update={"head_pose": spec.head_pose.model_copy(update={"yaw_deg": 30.0})})
+    _render(session, pack, turned)
+    assert session.counters["last_sample_writes"] == 1  # only the head's transform

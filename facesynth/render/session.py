@@ -24,7 +24,7 @@ from facesynth.render._bpy import import_bpy
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
 from facesynth.render.lights import LightPool
 from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
-from facesynth.render.sync import assign, assign_matrix
+from facesynth.render.sync import assign, assign_matrix, write_count
 from facesynth.render.units import depth_to_mm, matrix_to_m, points_to_m
 from facesynth.render.world import World
 from facesynth.sampling.spec import RenderSpec, SampleSpec
@@ -63,7 +63,8 @@ class RenderSession:
         self.pack = pack
         self.threads = int(threads)
         self.counters: dict[str, int] = {"meshes_created": 0, "materials_created": 0, "renders": 0,
-                                         "lights_created": 0}
+                                         "lights_created": 0, "last_sample_writes": 0}
+        """`last_sample_writes`: Blender properties the last render changed (0 for a repeat)."""
         self._tmp = Path(tempfile.mkdtemp(prefix="facesynth-render-"))
         self._device: tuple[tuple[str, bool], DeviceChoice] | None = None
         scene = self.scene = bpy.context.scene
@@ -198,8 +199,10 @@ class RenderSession:
     def render(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any, *,
                depth: bool = False) -> RenderResult:
         t0 = time.perf_counter()
+        writes = write_count()
         choice = self._apply_render_settings(spec)
         self.update(spec, vertices_model, posed)
+        self.counters["last_sample_writes"] = write_count() - writes
         t1 = time.perf_counter()
         self._bpy.ops.render.render(write_still=True)
         self.counters["renders"] += 1
