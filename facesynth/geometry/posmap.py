@@ -76,6 +76,10 @@ def _uv_raster(pack: Any, size: int) -> tuple[Raster, np.ndarray]:
     if len(face_tris) == 0:
         raise UserError(f"face pack {pack.name!r}: no face-area polygons, cannot write a position map")
     corners = np.asarray(pack.tri_uv, dtype=np.float64)[face_tris].reshape(-1, 2)
+    # A face area laid out in another UV tile (u in [k, k+1]) is mapped to the unit square.
+    tile = np.floor(corners.min(axis=0))
+    if (corners.max(axis=0) - tile <= 1.0).all():
+        corners = corners - tile
     # Merge corners with identical UVs so shared UV edges are one edge (watertight raster).
     uniq, inverse = np.unique(corners, axis=0, return_inverse=True)
     xy = np.c_[uniq[:, 0] * size - 0.5, (1.0 - uniq[:, 1]) * size - 0.5]
