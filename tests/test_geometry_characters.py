@@ -48,3 +48,27 @@ def test_posmap_without_landmarks_is_a_user_error_naming_sample_and_pack(ball_pa
     posed = pose_sample(spec, ball_pack)
     with pytest.raises(UserError, match=r"sample 000007.*'posmap'.*'ball'"):
         compute_labels(spec, ball_pack, ball_pack.deform(), posed)
+
+
+def _front_ball(u_shift: float) -> FacePack:
+    ball = trimesh.creation.icosphere(subdivisions=3, radius=90.0)
+    v, faces = np.asarray(ball.vertices), np.asarray(ball.faces)
+    corners = v[faces.reshape(-1)]
+    uv = np.c_[corners[:, 0] / 200.0 + 0.5 + u_shift, corners[:, 1] / 200.0 + 0.5]  # planar, front
+    front = v[faces].mean(axis=1)[:, 2] > 30.0  # model +Z faces the camera
+    return FacePack.from_arrays(
+        name="front-ball", neutral_mm=v, polygons=faces, poly_uv=uv,
+        poly_region=np.full(len(faces), regions.SKIN), face_area=front,
+        landmarks_68=np.argsort(-v[:, 2])[:68].astype(np.int32), pivot_mm=np.zeros(3),
+    )
+
+
+def test_posmap_of_a_face_area_in_another_uv_tile() -> None:
+    spec = sample_spec(face_model="front-ball", camera=camera_spec(width=64, height=48), outputs=("posmap",))
+    maps = []
+    for shift in (0.0, 2.0):
+        pack = _front_ball(shift)
+        maps.append(compute_labels(spec, pack, pack.deform(), pose_sample(spec, pack)).posmap)
+    assert maps[0].coverage.sum() > 10000
+    assert np.array_equal(maps[0].coverage, maps[1].coverage)
+    np.testing.assert_allclose(maps[0].cam, maps[1].cam, atol=1e-4)
