@@ -8,12 +8,13 @@ metadata while it is copied, so a corrupt dataset cannot be exported silently.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tarfile
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from facesynth._version import __version__
 from facesynth.atomic import atomic_path
@@ -27,6 +28,8 @@ from facesynth.io.store import DATASET_FILE, RECIPE_FILE, read_meta, sha256_hex
 
 FORMATS = ("webdataset",)
 SHARD_PATTERN = "{split}-{number:06d}.tar"
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class _HashingWriter:
@@ -72,18 +75,14 @@ def export_webdataset(
         by_split.setdefault(str(sample.meta.get("split", "train")), []).append(sample)
     out.mkdir(parents=True, exist_ok=True)
     shards, written = [], set()
-    for split in sorted(by_split):
-        samples = by_split[split]
-        for number, start in enumerate(range(0, len(samples), shard_size)):
-            name = SHARD_PATTERN.format(split=split, number=number)
-            shards.append(
-                {
-                    "name": name,
-                    "split": split,
-                    **_write_shard(out / name, samples[start : start + shard_size]),
-                }
-            )
-            written.add(name)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export-read") as pool:
+        for split in sorted(by_split):
+            samples = by_split[split]
+            for number, start in enumerate(range(0, len(samples), shard_size)):
+                name = SHARD_PATTERN.format(split=split, number=number)
+                written.add(name)
+                shard = _write_shard(out / name, samples[start : start + shard_size], pool)
+                shards.append({"name": name, "split": split, **shard})
     for stale in out.glob("*-[0-9][0-9][0-9][0-9][0-9][0-9].tar"):
         if stale.name not in written:  # left from an earlier export with more shards
             stale.unlink()
@@ -94,22 +93,45 @@ def export_webdataset(
     return info
 
 
-def _write_shard(path: Path, samples: list[Any]) -> dict[str, Any]:
+def _prefetched(fn: Callable[[T], R], items: Iterable[T], pool: ThreadPoolExecutor, ahead: int) -> Iterator[R]:
+    """fn(item) for each item, in order, computed up to `ahead` items in advance on `pool`."""
+    pending: deque[Future[R]] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) > ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _write_shard(path: Path, samples: list[Any], pool: ThreadPoolExecutor) -> dict[str, Any]:
+    # Reading and sha256-checking the next samples (hashlib releases the GIL) overlaps with
+    # writing and hashing the shard here; `ahead` bounds the memory held.
     with atomic_path(path) as tmp, open(tmp, "wb") as raw:
         sink = _HashingWriter(raw)
-        with tarfile.open(fileobj=sink, mode="w|", format=tarfile.USTAR_FORMAT) as tar:  # type: ignore[call-overload]
-            for sample in samples:
-                for name, data in _sample_members(sample):
-                    tar.addfile(_tarinfo(name, len(data)), io.BytesIO(data))
+        for members in _prefetched(_sample_members, samples, pool, ahead=4):
+            for name, data in members:
+                # tarfile's own header encoder, but whole members written at once: tarfile's
+                # stream mode would cut them into 10 KiB writes (and as many hash updates).
+                sink.write(_tarinfo(name, len(data)).tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict"))
+                sink.write(data)
+                sink.write(bytes(-len(data) % tarfile.BLOCKSIZE))
+        # End of archive: two zero blocks, then zeros up to a whole record, as tarfile writes it.
+        end = 2 * tarfile.BLOCKSIZE
+        sink.write(bytes(end + (-(sink.bytes + end) % tarfile.RECORDSIZE)))
     return {"samples": len(samples), "bytes": sink.bytes, "sha256": sink.sha.hexdigest()}
 
 
 def _sample_members(sample: Any) -> list[tuple[str, bytes]]:
     json_path = sample._entry.meta_ref.path
-    meta = read_meta(json_path)
-    if meta is None:
-        raise UserError(f"sample {sample.id}: metadata {json_path} is unreadable; run `facesynth verify --repair`")
-    members = [(json_path.name, json_path.read_bytes())]
+    json_bytes = json_path.read_bytes()
+    try:
+        meta = codecs.decode_json(json_bytes)  # parsed from the very bytes that go into the shard
+    except ValueError:
+        raise UserError(
+            f"sample {sample.id}: metadata {json_path} is unreadable; run `facesynth verify --repair`"
+        ) from None
+    members = [(json_path.name, json_bytes)]
     for kind, desc in sorted(meta["outputs"].items()):
         if kind not in KINDS or desc.get("file") != file_name(sample.id, kind):
             # Member names come only from the layout table: no path can escape the shard.
