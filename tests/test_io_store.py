@@ -132,6 +132,14 @@ def test_refuses_a_non_empty_foreign_directory(tmp_path: Path) -> None:
         DatasetWriter(tmp_path, RECIPE)
 
 
+def test_an_unusable_directory_is_a_user_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UserError, match="is a file"):
+        DatasetWriter(tmp_path / "file", RECIPE)
+    with pytest.raises(UserError, match=f"cannot create dataset directory {tmp_path / 'file' / 'sub'}"):
+        DatasetWriter(tmp_path / "file" / "sub", RECIPE)
+
+
 def test_a_parallel_writers_half_written_recipe_is_not_foreign(tmp_path: Path) -> None:
     # Two workers start at once: one is mid-way through writing recipe.yaml (a temp file).
     (tmp_path / ".tmp-k3j2.yaml").write_text(RECIPE[:5])

@@ -83,7 +83,10 @@ class DatasetWriter:
                 shutil.rmtree(self.root / name, ignore_errors=True)
             with contextlib.suppress(FileNotFoundError):
                 (self.root / DATASET_FILE).unlink()
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a path the user cannot write to: their input to fix
+            raise UserError(f"cannot create dataset directory {self.root}: {exc.strerror or exc}") from exc
         if existing != self.recipe_sha256:
             codecs.write_file(self.root / RECIPE_FILE, self.recipe_text.encode("utf-8"))
         if not (self.root / DATASET_FILE).exists():
