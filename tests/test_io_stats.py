@@ -111,6 +111,14 @@ def test_cli_verify_failure_exits_1(tmp_path: Path, cli) -> None:
     assert result.exit_code == 1
     assert "corrupt 000001: 000001.rgb.png is missing" in result.output
     assert "missing indices: 3, 4, 5, 6, 7, 8, 9" in result.output
+    flipped = tmp_path / "samples" / "000" / "000002.depth.exr"
+    data = bytearray(flipped.read_bytes())
+    data[-10] ^= 1
+    flipped.write_bytes(bytes(data))
+    quick = runner.invoke(app, ["verify", str(tmp_path), "--quick"])  # sizes only: the flip goes unseen
+    assert "corrupt 000001" in quick.output and "corrupt 000002" not in quick.output
+    full = runner.invoke(app, ["verify", str(tmp_path)])
+    assert "corrupt 000002: 000002.depth.exr sha256 differs from metadata" in full.output
     repaired = runner.invoke(app, ["verify", str(tmp_path), "--repair"])
-    assert repaired.exit_code == 1 and "repaired 1" in repaired.output
+    assert repaired.exit_code == 1 and "repaired 2" in repaired.output
     assert not (tmp_path / "samples" / "000" / "000001.json").exists()

@@ -39,11 +39,14 @@ def _friendly(fn: F) -> F:
 def verify_cmd(
     directory: Annotated[Path, typer.Argument(help="dataset directory")],
     repair: Annotated[bool, typer.Option("--repair", help="delete broken samples so a resume re-renders them")] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="check presence and sizes only (no sha256, no decoding)")
+    ] = False,
 ) -> None:
     """Check every sample (files, sizes, sha256, decoding); exit 1 when something is wrong."""
     from facesynth.io.verify import verify
 
-    report = verify(directory, repair=repair)
+    report = verify(directory, repair=repair, deep=not quick)
     for sid, problem in sorted(report.corrupt.items()):
         typer.echo(f"corrupt {sid}: {problem}", err=True)
     for key, paths in sorted(report.duplicates.items()):
