@@ -78,8 +78,8 @@ def worker_state(quickstart) -> dict[str, Any]:
     loaded, pack = quickstart
     spec, vertices, posed = _expected(loaded, pack, INDEX)
     with RenderSession(pack) as session:
-        session.update(spec, vertices, posed)
-        return _scene_state(session.scene, session.head, session.camera, session.lights.objects)
+        rgb = session.render(spec, vertices, posed).rgb  # render() applies the sample, then renders
+        return {**_scene_state(session.scene, session.head, session.camera, session.lights.objects), "rgb": rgb}
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +165,28 @@ def test_build_sample_equals_the_render_worker(loaded_scene, worker_state, quick
     assert {"Cube", "Light", "Camera"} <= set(scene.objects.keys())
 
 
+def test_open_scene_renders_the_workers_pixels(loaded_scene, worker_state, tmp_path: Path) -> None:
+    """Cycles, same seed, same scene: the artist's F12 gives the dataset's image, pixel for pixel."""
+    from facesynth.render.background import encode
+    from facesynth.render.session import read_multilayer
+
+    assert bpy.ops.facesynth.build_sample(index=INDEX) == {"FINISHED"}
+    scene = loaded_scene
+    own = [scene.objects[n] for n in ("Cube", "Light")]  # the artist's own objects would show up
+    for obj in own:
+        obj.hide_render = True
+    scene.render.filepath = str(tmp_path / "frame.exr")
+    try:
+        bpy.ops.render.render(write_still=True)
+    finally:
+        for obj in own:
+            obj.hide_render = False
+    rgba, _ = read_multilayer(tmp_path / "frame.exr", want_depth=False)
+    rgb = encode(rgba[..., :3], 8)  # quickstart's background is the HDRI: no plate to composite
+    assert rgb.shape == worker_state["rgb"].shape == (128, 96, 3)
+    np.testing.assert_array_equal(rgb, worker_state["rgb"])
+
+
 def test_next_and_previous_step_through_samples_without_growth(loaded_scene, quickstart) -> None:
     loaded, pack = quickstart
     assert bpy.ops.facesynth.build_sample(index=INDEX) == {"FINISHED"}
@@ -187,6 +209,17 @@ def test_next_and_previous_step_through_samples_without_growth(loaded_scene, qui
     # a third light may be pooled for a sample with more lights; nothing else is created per step
     assert {k: v for k, v in after.items() if k != "objects"} == {k: v for k, v in before.items() if k != "objects"}
     assert len([o for o in _facesynth_objects(loaded_scene) if o.name == "facesynth_head"]) == 1
+
+
+def test_build_sample_rebuilds_after_the_artist_deleted_its_objects(loaded_scene) -> None:
+    assert bpy.ops.facesynth.build_sample(index=INDEX) == {"FINISHED"}
+    counts = {name: len(getattr(bpy.data, name)) for name in ("meshes", "materials", "cameras", "worlds")}
+    bpy.data.objects.remove(loaded_scene.objects["facesynth_head"])
+    assert bpy.ops.facesynth.build_sample(index=INDEX) == {"FINISHED"}
+    assert {name: len(getattr(bpy.data, name)) for name in counts} == counts  # old blocks removed
+    names = sorted(o.name for o in _facesynth_objects(loaded_scene) if not o.name.startswith("facesynth_light"))
+    assert names == ["facesynth_camera", "facesynth_head"]  # stale camera removed, no '.001' copies
+    assert loaded_scene.camera.name == "facesynth_camera"
 
 
 def test_build_sample_out_of_range_is_refused(loaded_scene) -> None:

@@ -48,10 +48,12 @@ class SceneSession(RenderSession):
         self.camera = bpy.data.objects.new("facesynth_camera", cam_data)
         scene.collection.objects.link(self.camera)
         scene.camera = self.camera
+        if scene.world is not None and not scene.world.get(TAG):
+            scene.world.use_fake_user = True  # the artist's world survives saving once ours replaces it
         self.world = World(bpy, scene)
         self.lights = LightPool(bpy, scene.collection)
-        for obj in (self.head, self.camera):
-            obj[TAG] = True
+        for block in (self.head, self.mesh, self.camera, self.world.world, *self.materials.by_role.values()):
+            block[TAG] = True
 
     def apply(self, spec: SampleSpec, vertices: np.ndarray, posed: Posed) -> None:
         """What `render()` does before Blender renders: render settings, then the scene update."""
@@ -114,12 +116,18 @@ def build_sample(bpy: Any, scene: Any, index: int) -> SampleSpec:
 
 
 def remove_tagged(bpy: Any, scene: Any) -> int:
-    """Delete the add-on's objects from `scene`, and their data once nothing else uses it."""
+    """Delete what an earlier session built in `scene`: its objects, and the meshes, cameras,
+    lights, materials and world they leave unused. Returns the number of objects removed."""
     doomed = [obj for obj in scene.objects if obj.get(TAG)]
     datas = {obj.data for obj in doomed if obj.data is not None}
+    if scene.world is not None and scene.world.get(TAG):
+        datas.add(scene.world)
+        scene.world = None
     if doomed:
         bpy.data.batch_remove(doomed)
-    orphans = [d for d in datas if d.users == 0]
-    if orphans:
-        bpy.data.batch_remove(orphans)
+    # users drop as owners go: meshes (an object the artist deleted leaves its mesh), then materials
+    for blocks in (datas | {m for m in bpy.data.meshes if m.get(TAG)}, {m for m in bpy.data.materials if m.get(TAG)}):
+        orphans = [d for d in blocks if d.users == 0]
+        if orphans:
+            bpy.data.batch_remove(orphans)
     return len(doomed)
