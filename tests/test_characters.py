@@ -25,6 +25,7 @@ from scipy.spatial import cKDTree
 pytest.importorskip("bpy", reason="character import needs Blender's Python module (bpy)")
 
 from facesynth.assets import regions as R
+from facesynth.assets.ict import head_pivot_mm
 from facesynth.assets.pack import FacePack, read_pack_file
 from facesynth.errors import UserError
 from facesynth.render import characters as C
@@ -249,13 +250,33 @@ def test_material_region_words() -> None:
     assert C.material_regions(names).tolist() == want
 
 
-def test_face_area_and_pivot_follow_the_expressions(packs: dict[str, FacePack]) -> None:
+def test_face_area_follows_the_expressions(packs: dict[str, FacePack]) -> None:
     pack = packs["fbx"]
     moved = np.any(np.abs(pack.expression_basis) > 0, axis=(0, 2))
     touched = np.add.reduceat(moved[pack.poly_vertices].astype(np.int64), pack.poly_offsets[:-1]) > 0
+    assert 0 < touched.sum() < pack.n_polygons
     np.testing.assert_array_equal(pack.face_area, touched & (pack.poly_region == R.SKIN))
-    lo, hi = pack.neutral_mm.min(axis=0), pack.neutral_mm.max(axis=0)
-    assert np.all(pack.pivot_mm > lo) and np.all(pack.pivot_mm < hi)  # inside the head
+
+
+def test_pivot_sits_behind_the_eyes(files: Path, packs: dict[str, FacePack]) -> None:
+    """Eyes from the eye* expression (no landmarks, no eye materials here); the pivot halfway
+    between them and the back of the head at eye height."""
+    pack = packs["fbx"]
+    v = pack.neutral_mm
+    blink = np.any(pack.expression_basis[EXPECTED_NAMES.index("eyeBlink_L")] != 0, axis=1)
+    eyes = (v[blink].min(axis=0) + v[blink].max(axis=0)) / 2
+    back_z = v[np.abs(v[:, 1] - eyes[1]) < 10, 2].min()
+    np.testing.assert_allclose(pack.pivot_mm, [eyes[0], eyes[1], (eyes[2] + back_z) / 2], atol=1e-6)
+    lo, hi = v.min(axis=0), v.max(axis=0)
+    assert np.all(pack.pivot_mm >= lo - 1e-3) and np.all(pack.pivot_mm <= hi + 1e-3)  # inside the head box
+    # With landmarks, the eyes are the mean of landmarks 36-47; a given pivot is kept as is.
+    ids = list(range(10, 78))
+    with_lm = C.import_character(files / "head.fbx", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=ids)
+    np.testing.assert_allclose(with_lm.pivot_mm[:2], v[ids[36:48]].mean(axis=0)[:2], atol=1e-6)
+    given = C.import_character(
+        files / "head.fbx", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None, pivot_mm=(1.0, 2.0, 3.0)
+    )
+    assert given.pivot_mm.tolist() == [1.0, 2.0, 3.0] and given.provenance["pivot"] == "given by the user"
 
 
 @pytest.mark.ict
@@ -291,6 +312,8 @@ def test_real_ict_obj_keeps_file_coordinates_and_material_regions(
     for name, region_id in want.items():
         polys = np.array([m == name for m in face_material])
         assert polys.any() and np.all(pack.poly_region[polys] == region_id), name
+    # Eyes from the sclera/iris materials: the same pivot as the ICT-FaceKit pack's own rule.
+    np.testing.assert_allclose(pack.pivot_mm, head_pivot_mm(pack.neutral_mm), atol=1e-3)
 
 
 # --- landmarks, mesh choice, cache ---------------------------------------------------------------------

@@ -267,7 +267,11 @@ def build_pack(
         region = np.full(len(raw.poly_offsets) - 1, R.SKIN, dtype=np.uint8)
     moved = np.any(np.abs(deltas) > 0, axis=(0, 2)) if len(deltas) else np.zeros(n_vert, bool)
     face_area = _face_area(raw, region, moved)
-    pivot = _default_pivot(neutral, moved) if pivot_mm is None else np.asarray(pivot_mm, np.float64)
+    names = tuple(expression_names.values())
+    if pivot_mm is None:
+        pivot = _default_pivot(raw, neutral, region, landmarks, deltas, names)
+    else:
+        pivot = np.asarray(pivot_mm, np.float64)
     if pivot.shape != (3,) or not np.all(np.isfinite(pivot)):
         raise UserError(f"character file {src}: pivot_mm must be 3 finite numbers (mm, model frame)")
     provenance = {
@@ -281,6 +285,7 @@ def build_pack(
         "materials": list(raw.material_names),
         "expression_map": dict(expression_names),
         "has_landmarks": landmarks is not None,
+        "pivot": PIVOT_RULE if pivot_mm is None else "given by the user",
         "importer": IMPORTER_VERSION,
         "blender": raw.blender_version,
         "axes": "model (x, y, z) = Blender (x, z, -y); Blender's importers deliver +Z up, facing -Y",
@@ -295,7 +300,7 @@ def build_pack(
         face_area=face_area,
         landmarks_68=np.zeros(0, np.int32) if landmarks is None else landmarks,
         pivot_mm=pivot,
-        expression_names=tuple(expression_names.values()),
+        expression_names=names,
         expression_basis=deltas,
         unit_scale_mm=unit_scale_mm,
         up_axis="+Y",
@@ -371,12 +376,56 @@ def _face_area(raw: RawCharacter, region: np.ndarray, moved: np.ndarray) -> np.n
     return skin & any_moved
 
 
-def _default_pivot(neutral: np.ndarray, moved: np.ndarray) -> np.ndarray:
-    """Behind the face: in the box around the vertices the expressions move (all vertices without
-    expressions), centred in x and y, half the box's width behind its front (max z)."""
-    pts = neutral[moved] if moved.any() else neutral
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    return np.array([(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0, hi[2] - (hi[0] - lo[0]) / 2.0])
+PIVOT_RULE = (
+    "eyes: mean of landmarks 36-47, else the box centre of the sclera/iris vertices, else of the "
+    "vertices eye* expressions move, else (x, y box centre, front z) of the vertices any expression "
+    "moves (all vertices without expressions); pivot: the eyes' x and y, z midway between the eyes "
+    "and the back of the mesh (min z of the vertices within 10 mm of eye height)"
+)
+
+
+def _default_pivot(
+    raw: RawCharacter,
+    neutral: np.ndarray,
+    region: np.ndarray,
+    landmarks: np.ndarray | None,
+    deltas: np.ndarray,
+    names: Sequence[str],
+) -> np.ndarray:
+    """A point inside the head behind the eyes, the rule ICT-FaceKit's pack uses (PIVOT_RULE)."""
+    eyes = _eye_point(raw, neutral, region, landmarks, deltas, names)
+    band = neutral[np.abs(neutral[:, 1] - eyes[1]) < 10.0]
+    back_z = float(band[:, 2].min()) if len(band) else float(neutral[:, 2].min())
+    return np.array([eyes[0], eyes[1], (eyes[2] + back_z) / 2.0])
+
+
+def _eye_point(
+    raw: RawCharacter,
+    neutral: np.ndarray,
+    region: np.ndarray,
+    landmarks: np.ndarray | None,
+    deltas: np.ndarray,
+    names: Sequence[str],
+) -> np.ndarray:
+    def box_centre(mask: np.ndarray) -> np.ndarray:
+        pts = neutral[mask]
+        return (pts.min(axis=0) + pts.max(axis=0)) / 2.0
+
+    if landmarks is not None:
+        return neutral[landmarks[36:48]].mean(axis=0)  # iBUG 36-47: the eye contours
+    eye_poly = np.isin(region, (R.SCLERA, R.IRIS))
+    eye_vert = np.zeros(len(neutral), bool)
+    eye_vert[raw.poly_vertices[np.repeat(eye_poly, np.diff(raw.poly_offsets))]] = True
+    if eye_vert.any():
+        return box_centre(eye_vert)
+    moved = np.any(deltas != 0, axis=2) if len(deltas) else np.zeros((0, len(neutral)), bool)
+    by_eyes = [m for m, n in zip(moved, names, strict=True) if n.startswith("eye")]
+    if by_eyes and np.any(by_eyes):
+        return box_centre(np.any(by_eyes, axis=0))
+    any_moved = moved.any(axis=0) if len(moved) else np.zeros(len(neutral), bool)
+    centre = box_centre(any_moved if any_moved.any() else np.ones(len(neutral), bool))
+    centre[2] = neutral[any_moved if any_moved.any() else slice(None), 2].max()
+    return centre
 
 
 def _warn_if_implausible(neutral: np.ndarray, unit_scale_mm: float, src: Path) -> None:
