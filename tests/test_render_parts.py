@@ -122,3 +122,16 @@ def test_import_is_lazy_and_missing_bpy_gives_install_advice() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.startswith(MissingDependencyError.__name__)
     assert "pip install 'facesynth[render]'" in out
+
+
+def test_environment_sources_are_checked(tmp_path) -> None:
+    from facesynth.render.environment import resolve_hdri
+
+    with pytest.raises(UserError, match=r"environment\.source: unknown built-in HDRI 'builtin:moon'"):
+        resolve_hdri("builtin:moon", None)
+    with pytest.raises(UserError, match=r"environment\.source: .* is not an \.exr or \.hdr file"):
+        resolve_hdri(str(tmp_path / "sky.png"), None)
+    with pytest.raises(UserError, match=r"environment\.source: file not found"):
+        resolve_hdri(str(tmp_path / "sky.hdr"), None)
+    (tmp_path / "sky.hdr").write_bytes(b"#?RADIANCE\n")
+    assert resolve_hdri(str(tmp_path / "sky.hdr"), None) == tmp_path / "sky.hdr"

@@ -165,3 +165,32 @@ def test_only_changed_values_are_written_into_blender(session, pack) -> None:
     turned = spec.model_copy(update={"head_pose": spec.head_pose.model_copy(update={"yaw_deg": 30.0})})
     _render(session, pack, turned)
     assert session.counters["last_sample_writes"] == 1  # only the head's transform
+
+
+def test_every_light_kind_lights_the_head(session, pack) -> None:
+    base = quick_spec(background=BackgroundSpec(kind="transparent"), environment="builtin:night")
+    face = _erode(_head_mask(pack, base), 2)
+    dark = _render(session, pack, base).rgb[..., :3][face].mean()
+    for kind, energy in (("point", 40.0), ("area", 15.0), ("spot", 40.0), ("sun", 3.0)):
+        light = KEY_LIGHT.model_copy(update={"kind": kind, "energy": energy})
+        lit = _render(session, pack, base.model_copy(update={"lights": (light,)})).rgb[..., :3][face].mean()
+        assert lit > dark + 15, kind
+
+
+def test_subject_albedo_texture_replaces_procedural_skin(session, pack, tmp_path) -> None:
+    from facesynth.errors import UserError
+
+    red = tmp_path / "albedo.png"
+    Image.fromarray(np.tile(np.array([200, 20, 20], np.uint8), (16, 16, 1))).save(red)
+    base = quick_spec(lights=(KEY_LIGHT,), background=BackgroundSpec(kind="transparent"))
+    face = _erode(_head_mask(pack, base), 2)
+    textured = base.model_copy(update={"subject": base.subject.model_copy(
+        update={"textures": (("albedo", str(red)),)})})
+    rgb = _render(session, pack, textured).rgb[..., :3][face].astype(float)
+    assert rgb[:, 0].mean() > 3 * rgb[:, 1].mean()  # red skin
+    plain = _render(session, pack, base).rgb[..., :3][face].astype(float)
+    assert plain[:, 0].mean() < 2 * plain[:, 1].mean()  # texture switched off again
+    missing = base.model_copy(update={"subject": base.subject.model_copy(
+        update={"textures": (("albedo", str(tmp_path / "nope.png")),)})})
+    with pytest.raises(UserError, match=r"sample 000000: subject\.textures albedo: file not found"):
+        _render(session, pack, missing)

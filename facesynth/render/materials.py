@@ -132,8 +132,11 @@ class HeadMaterials:
             if not p.is_file():
                 raise UserError(f"sample {sample_id}: subject.textures {kind}: file not found: {p}")
             img = self.texture_images[kind]
+            img.source = "FILE"  # the placeholder starts as a generated image
             img.filepath = str(p)  # one image block per kind, re-pointed: no growth
             img.reload()
+            if kind != "albedo":  # normals and roughness are data, not colour
+                img.colorspace_settings.name = "Non-Color"
             self.texture_paths[kind] = path
         for sock in self.texture_factors.get(kind, []):
             assign(sock, "default_value", 1.0 if on else 0.0)
