@@ -187,3 +187,13 @@ def test_each_worker_appends_to_its_own_index(tmp_path: Path) -> None:
     assert ids == {"a": ["000000", "000002"], "b": ["000001"]}
     with pytest.raises(UserError, match="plain file name"):
         DatasetWriter(tmp_path, RECIPE, worker_name="../evil")
+
+
+def test_same_sample_gives_the_same_bytes(tmp_path: Path) -> None:
+    # Byte-determinism: two runs of the same sample can be compared by sha256 alone.
+    a = write(DatasetWriter(tmp_path / "a", RECIPE, worker_name="x"), 7)
+    b = write(DatasetWriter(tmp_path / "b", RECIPE, worker_name="y"), 7)
+    files_a = sorted(p.name for p in a.parent.iterdir())
+    assert files_a == sorted(p.name for p in b.parent.iterdir())
+    for name in files_a:
+        assert (a.parent / name).read_bytes() == (b.parent / name).read_bytes(), name
