@@ -412,6 +412,13 @@ def test_cache_key_follows_the_side_files(files: Path, packs: dict[str, FacePack
         assert C.extraction_cache_path(files / main) == before
 
 
+def test_importing_the_module_does_not_load_blender() -> None:
+    """Blender runs only in the child process: farm code can import this module cheaply."""
+    code = "import sys, facesynth.render.characters; print('bpy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "False"
+
+
 # --- errors ----------------------------------------------------------------------------------------------
 
 
