@@ -1,9 +1,22 @@
-"""The dataset store: writing, verifying, reading, exporting and inspecting datasets (no bpy)."""
+"""The dataset store: writing, verifying, reading and exporting datasets (no bpy).
+
+`facesynth.io.stats` and `facesynth.io.inspect` (matplotlib) are imported on demand.
+"""
 
 from __future__ import annotations
 
 from facesynth.io.dataset import Dataset, Landmarks, Sample, open_dataset
+from facesynth.io.export import export_webdataset
 from facesynth.io.store import DatasetWriter
 from facesynth.io.verify import VerifyReport, verify
 
-__all__ = ["Dataset", "DatasetWriter", "Landmarks", "Sample", "VerifyReport", "open_dataset", "verify"]
+__all__ = [
+    "Dataset",
+    "DatasetWriter",
+    "Landmarks",
+    "Sample",
+    "VerifyReport",
+    "export_webdataset",
+    "open_dataset",
+    "verify",
+]
