@@ -3,9 +3,10 @@
 Blender's own importers read the file, in a separate Python process with a clean factory-settings
 scene (so a user's file never touches the caller's scene, and an importer crash never takes the
 caller down). That process hands back plain arrays (vertices, polygons, UVs, materials, shape
-keys) in facesynth's model-frame axes but still in file units; they are cached under the facesynth
-cache dir, keyed by the file's sha256 and the import options, so the same file is read by Blender
-once. Everything after that (unit scale, expression mapping, regions, landmarks) is numpy.
+keys) in facesynth's model-frame axes but still in the importer's units (metres for FBX and glTF);
+they are cached under the facesynth cache dir, keyed by the sha256 of the file (and of the side
+files it reads) and the import options, so the same file is read by Blender once. Everything after
+that (unit scale, expression mapping, regions, face area, pivot, landmarks) is numpy.
 
 Axes: every importer delivers Blender's convention, +Z up and the character facing -Y (glTF's
 +Y-up is converted by the importer, FBX and OBJ by their default axis settings). facesynth's model
