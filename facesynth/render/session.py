@@ -24,6 +24,7 @@ from facesynth.render._bpy import import_bpy
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
 from facesynth.render.lights import LightPool
 from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
+from facesynth.render.mesh import build_head_mesh
 from facesynth.render.sync import assign, assign_matrix, write_count
 from facesynth.render.units import depth_to_mm, matrix_to_m, points_to_m
 from facesynth.render.world import World
@@ -99,35 +100,9 @@ class RenderSession:
         hm = build_materials(bpy, set(role_by_region.values()), pack.name)
         self.counters["materials_created"] = len(hm.by_role)
 
-        offsets = np.asarray(pack.poly_offsets, dtype=np.int64)
-        keep = np.array([role_by_region[int(r)] != HIDDEN for r in region], dtype=bool)
-        sizes = np.diff(offsets)[keep]
-        corner_keep = np.repeat(keep, np.diff(offsets))
-        corners = np.asarray(pack.poly_vertices)[corner_keep]
-        uvs = np.asarray(pack.poly_uv, dtype=np.float32)[corner_keep]
-
-        mesh = bpy.data.meshes.new("facesynth_head")
-        mesh.vertices.add(len(pack.neutral_mm))
+        mesh = build_head_mesh(bpy, pack, {r: (None if role == HIDDEN else hm.by_role[role])
+                                           for r, role in role_by_region.items()})
         self._co = points_to_m(pack.neutral_mm)
-        mesh.vertices.foreach_set("co", self._co)
-        mesh.loops.add(len(corners))
-        mesh.loops.foreach_set("vertex_index", corners.astype(np.int32))
-        mesh.polygons.add(len(sizes))
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int32)
-        mesh.polygons.foreach_set("loop_start", starts)
-        # one slot per region present; regions sharing a role share the material
-        regions_kept = [int(r) for r in np.unique(region[keep])]
-        slot_of = np.zeros(256, dtype=np.int32)
-        for slot, r in enumerate(regions_kept):
-            mesh.materials.append(hm.by_role[role_by_region[r]])
-            slot_of[r] = slot
-        mesh.polygons.foreach_set("material_index", slot_of[region[keep]])
-        mesh.update(calc_edges=True)
-        if mesh.validate(clean_customdata=False):
-            raise WorkError(f"face pack {pack.name!r}: Blender rejected its polygons as invalid")
-        uv_layer = mesh.uv_layers.new(name="UVMap")
-        uv_layer.data.foreach_set("uv", uvs.ravel())
-        mesh.shade_smooth()
         self.mesh = mesh
         self.head = bpy.data.objects.new("facesynth_head", mesh)
         scene.collection.objects.link(self.head)
