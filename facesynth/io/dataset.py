@@ -143,6 +143,7 @@ class Dataset(Sequence[Sample]):
         self.recipe_text = recipe_text
         self._entries = entries
         self._samples: dict[int, Sample] = {}
+        self._positions: dict[str, int] | None = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -166,10 +167,11 @@ class Dataset(Sequence[Sample]):
         return [e.id for e in self._entries]
 
     def by_id(self, sample_id: str) -> Sample:
-        for pos, e in enumerate(self._entries):
-            if e.id == sample_id:
-                return self[pos]
-        raise UserError(f"{self.path}: no sample with id {sample_id!r}")
+        if self._positions is None:
+            self._positions = {e.id: pos for pos, e in enumerate(self._entries)}
+        if sample_id not in self._positions:
+            raise UserError(f"{self.path}: no sample with id {sample_id!r}")
+        return self[self._positions[sample_id]]
 
     def filter(
         self,
