@@ -32,7 +32,7 @@ from facesynth.assets.pack import FacePack
 from facesynth.errors import UserError
 
 PACK_NAME = "ict-facekit"
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"  # 2: narrow face area for position maps
 UNIT_SCALE_MM = 10.0  # ICT-FaceKit is in centimetres
 NEUTRAL = "FaceXModel/generic_neutral_mesh.obj"
 EXPRESSION_LIST = "FaceXModel/vertex_indices.json"
@@ -62,8 +62,10 @@ POLYGON_REGIONS: tuple[tuple[int, int, int, str], ...] = (
     (25844, 26383, R.EYELASHES, "#16 Eyelashes right"),
 )
 N_POLYGONS = 26384
-# README "Face Area Details": #0 Full face area, polygons [0:9229] (the position-map face area).
-FULL_FACE_AREA = (0, 9229)
+# README "Face Area Details": #1 Narrow face area, polygons [0:6559], is the position-map face area;
+# #0 Full face area [0:9229] also covers ears, neck and the underside of the jaw, which a frontal
+# PRN-style map never sees (about a third of its texels would stay empty).
+POSMAP_FACE_AREA = (0, 6559)
 # README "Eyeball Details": vertex ranges of the two eyeballs (sclera + iris), for the pivot.
 EYEBALL_VERTICES = ((21451, 23020), (23021, 24590))
 # README "Facial Landmarks": Multi-PIE 68-point landmark vertex indices (0-indexed).
@@ -211,7 +213,7 @@ def build_ict_pack(source: str | Path, manifest: AssetManifest | None = None) ->
     neutral_mm = neutral_cm * UNIT_SCALE_MM
     region = poly_regions()
     face_area = np.zeros(N_POLYGONS, dtype=bool)
-    face_area[FULL_FACE_AREA[0] : FULL_FACE_AREA[1] + 1] = True
+    face_area[POSMAP_FACE_AREA[0] : POSMAP_FACE_AREA[1] + 1] = True
     provenance = {
         "source": manifest.title,
         "source_url": f"{manifest.upstream.repository}/tree/{manifest.upstream.commit}",

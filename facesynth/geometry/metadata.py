@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from facesynth.color import kelvin_to_rgb
 from facesynth.geometry.labels import Labels
 from facesynth.geometry.lights import light_pose
 from facesynth.geometry.pose import POSE_CONVENTION, Posed
@@ -148,6 +149,7 @@ def _light_entry(light: Any, posed: Posed) -> dict[str, Any]:
         "position_world_mm": _f(lp.position_world_mm),
         "energy": float(light.energy),
         "color_temperature_k": float(light.color_temperature_k),
+        "color": _f(kelvin_to_rgb(light.color_temperature_k)),
         "size_mm": float(light.size_mm),
         "spot_angle_deg": float(light.spot_angle_deg),
         "azimuth_deg": float(light.azimuth_deg),
