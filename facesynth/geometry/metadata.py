@@ -48,6 +48,10 @@ def face_model_entry(spec: SampleSpec, pack: Any) -> dict[str, Any]:
         "expression_name": spec.expression.name,
         "expression_intensity": float(spec.expression.intensity),
         "expression": dict(sorted(expression.items())),
+        "skin_tone": float(spec.subject.skin_tone),
+        "iris_color": _f(spec.subject.iris_color),
+        "licence": str(pack.provenance.get("licence", pack.provenance.get("license", ""))),
+        "attribution": str(pack.provenance.get("attribution", "")),
     }
 
 
