@@ -2,8 +2,9 @@
 
 One module-scoped fixture runs Blender once (in a child process, so this test process's Blender
 scene, if any, is untouched) to build a head-sized subdivided cube with a UV map, two materials,
-a Basis and three shape keys that move disjoint vertex groups, plus a small second mesh; it saves
-the exported geometry in Blender world coordinates as the expected values.
+a Basis and three shape keys that move disjoint vertex groups, skinned to a scaled and turned
+armature, plus two small extra meshes; it saves the exported geometry in Blender world
+coordinates as the expected values.
 """
 
 from __future__ import annotations
@@ -75,6 +76,19 @@ BUILD_SCRIPT = textwrap.dedent(
             kb.data[i].co = kb.data[i].co + Vector(d)
     for kb in me.shape_keys.key_blocks:
         kb.value = 0.0  # the exported neutral is the basis
+
+    # Skinned to a scaled, turned rig, as Character Creator exports are: the parent's transform
+    # must end up in the imported vertices.
+    bpy.ops.object.armature_add(location=(0.0, 0.1, 0.9))
+    rig = bpy.context.active_object
+    rig.name, rig.scale, rig.rotation_euler = "Rig", (0.5, 0.5, 0.5), (0.0, 0.0, math.radians(20))
+    head.vertex_groups.new(name="Bone").add(list(range(len(me.vertices))), 1.0, "REPLACE")
+    bpy.ops.object.select_all(action="DESELECT")
+    head.select_set(True)
+    rig.select_set(True)
+    bpy.context.view_layer.objects.active = rig
+    bpy.ops.object.parent_set(type="ARMATURE")
+    assert head.parent == rig
 
     bpy.ops.mesh.primitive_plane_add(size=0.02, location=(0.0, -0.2, 1.6))
     bpy.context.active_object.name = "Cornea_Shell"
@@ -266,13 +280,13 @@ def test_pivot_sits_behind_the_eyes(files: Path, packs: dict[str, FacePack]) -> 
     blink = np.any(pack.expression_basis[EXPECTED_NAMES.index("eyeBlink_L")] != 0, axis=1)
     eyes = (v[blink].min(axis=0) + v[blink].max(axis=0)) / 2
     back_z = v[np.abs(v[:, 1] - eyes[1]) < 10, 2].min()
-    np.testing.assert_allclose(pack.pivot_mm, [eyes[0], eyes[1], (eyes[2] + back_z) / 2], atol=1e-6)
+    np.testing.assert_allclose(pack.pivot_mm, [eyes[0], eyes[1], (eyes[2] + back_z) / 2], atol=TOL_MM)
     lo, hi = v.min(axis=0), v.max(axis=0)
     assert np.all(pack.pivot_mm >= lo - 1e-3) and np.all(pack.pivot_mm <= hi + 1e-3)  # inside the head box
     # With landmarks, the eyes are the mean of landmarks 36-47; a given pivot is kept as is.
     ids = list(range(10, 78))
     with_lm = C.import_character(files / "head.fbx", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=ids)
-    np.testing.assert_allclose(with_lm.pivot_mm[:2], v[ids[36:48]].mean(axis=0)[:2], atol=1e-6)
+    np.testing.assert_allclose(with_lm.pivot_mm[:2], v[ids[36:48]].mean(axis=0)[:2], atol=TOL_MM)
     given = C.import_character(
         files / "head.fbx", expression_map=KEYS, unit_scale_mm=1000, landmarks_68=None, pivot_mm=(1.0, 2.0, 3.0)
     )
