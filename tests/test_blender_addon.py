@@ -10,8 +10,8 @@ same sample, and with `facesynth.geometry` directly.
 from __future__ import annotations
 
 import importlib
+import sys
 import tomllib
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +27,12 @@ from facesynth.sampling import sample_spec
 bpy = pytest.importorskip("bpy")
 pytestmark = pytest.mark.render
 
-ADDON_SRC = Path(__file__).resolve().parents[1] / "blender_addons" / "facesynth_blender"
+ADDONS = Path(__file__).resolve().parents[1] / "blender_addons"
+ADDON_SRC = ADDONS / "facesynth_blender"
 REPO_MODULE = "facesynth_test_repo"
 ADDON_MODULE = f"bl_ext.{REPO_MODULE}.facesynth_blender"
 OVERRIDES = ("camera.resolution=96x128", "render.samples=4")
 INDEX = 3
-
-
-def _zip_addon(dest: Path) -> Path:
-    zp = dest / "facesynth_blender.zip"
-    with zipfile.ZipFile(zp, "w") as z:
-        for f in sorted(ADDON_SRC.rglob("*")):
-            if f.is_file() and "__pycache__" not in f.parts:
-                z.write(f, f"facesynth_blender/{f.relative_to(ADDON_SRC)}")
-    return zp
 
 
 def _scene_state(session_scene: Any, head: Any, camera: Any, light_objects: list[Any]) -> dict[str, Any]:
@@ -62,6 +54,14 @@ def _scene_state(session_scene: Any, head: Any, camera: Any, light_objects: list
 def _expected(loaded: Any, pack: Any, index: int) -> tuple[Any, np.ndarray, Any]:
     spec = sample_spec(loaded, index)
     return spec, pack.deform(np.asarray(spec.subject.identity), spec.expression_weights()), pose_sample(spec, pack)
+
+
+def _build_zip(dest: Path) -> Path:
+    sys.path.insert(0, str(ADDONS))
+    try:
+        return importlib.import_module("build_zip").build_zip(dest)
+    finally:
+        sys.path.remove(str(ADDONS))
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def addon(worker_state, tmp_path_factory) -> Any:
     tmp = tmp_path_factory.mktemp("addon")
     repo = bpy.context.preferences.extensions.repos.new(
         name=REPO_MODULE, module=REPO_MODULE, custom_directory=str(tmp / "repo"), source="USER")
-    result = bpy.ops.extensions.package_install_files(filepath=str(_zip_addon(tmp)), repo=REPO_MODULE,
+    result = bpy.ops.extensions.package_install_files(filepath=str(_build_zip(tmp)), repo=REPO_MODULE,
                                                       enable_on_install=True)
     assert result == {"FINISHED"}
     yield importlib.import_module(ADDON_MODULE)
@@ -220,6 +220,42 @@ def test_build_sample_rebuilds_after_the_artist_deleted_its_objects(loaded_scene
     names = sorted(o.name for o in _facesynth_objects(loaded_scene) if not o.name.startswith("facesynth_light"))
     assert names == ["facesynth_camera", "facesynth_head"]  # stale camera removed, no '.001' copies
     assert loaded_scene.camera.name == "facesynth_camera"
+
+
+def test_build_sample_after_saving_and_reopening_the_file(loaded_scene, quickstart, tmp_path: Path) -> None:
+    assert bpy.ops.facesynth.build_sample(index=INDEX) == {"FINISHED"}
+    blend = tmp_path / "lookdev.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+    bpy.ops.wm.open_mainfile(filepath=str(blend))  # every old handle is gone; the panel's state is saved
+    scene = bpy.context.scene
+    assert scene.facesynth.sample_index == INDEX and scene.facesynth.recipe_path
+    assert bpy.ops.facesynth.next_sample() == {"FINISHED"}  # reloads the recipe from the saved path
+    loaded, pack = quickstart
+    _, vertices, posed = _expected(loaded, pack, INDEX + 1)
+    heads = [o for o in scene.objects if o.name.startswith("facesynth_head")]
+    assert [o.name for o in heads] == ["facesynth_head"]
+    co = np.empty(len(vertices) * 3, dtype=np.float32)
+    heads[0].data.vertices.foreach_get("co", co)
+    np.testing.assert_allclose(co.reshape(-1, 3), vertices / 1000.0, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(np.array(scene.camera.matrix_world), posed.camera.blender_matrix_world_m(), atol=1e-6)
+    assert scene.camera.name == "facesynth_camera"
+
+
+def test_build_sample_after_undo(loaded_scene, quickstart) -> None:
+    assert bpy.ops.facesynth.build_sample(index=INDEX) == {"FINISHED"}
+    bpy.ops.ed.undo_push(message="sample 3")
+    assert bpy.ops.facesynth.next_sample() == {"FINISHED"}
+    bpy.ops.ed.undo_push(message="sample 4")
+    assert bpy.ops.ed.undo() == {"FINISHED"}  # Blender re-creates data-blocks: the add-on's handles go stale
+    scene = bpy.context.scene
+    assert bpy.ops.facesynth.build_sample(index=INDEX + 2) == {"FINISHED"}
+    loaded, pack = quickstart
+    _, vertices, posed = _expected(loaded, pack, INDEX + 2)
+    assert [o.name for o in scene.objects if o.name.startswith("facesynth_head")] == ["facesynth_head"]
+    co = np.empty(len(vertices) * 3, dtype=np.float32)
+    scene.objects["facesynth_head"].data.vertices.foreach_get("co", co)
+    np.testing.assert_allclose(co.reshape(-1, 3), vertices / 1000.0, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(np.array(scene.camera.matrix_world), posed.camera.blender_matrix_world_m(), atol=1e-6)
 
 
 def test_build_sample_out_of_range_is_refused(loaded_scene) -> None:

@@ -13,18 +13,38 @@ except ImportError as exc:  # a clear hint in Blender's add-on list instead of a
 
 import bpy
 
-from . import operators, panel, properties
+from . import operators, panel, properties, scene_session
 
 _CLASSES = (*operators.CLASSES, *panel.CLASSES)
+
+
+@bpy.app.handlers.persistent
+def _after_undo(*_args: object) -> None:
+    scene_session.forget_sessions()  # undo/redo re-creates data-blocks: old handles are stale
+
+
+@bpy.app.handlers.persistent
+def _after_load(*_args: object) -> None:
+    scene_session.forget_sessions(recipes=True)  # another file: its scenes reload their own recipe
+
+
+_HANDLERS = ((bpy.app.handlers.undo_post, _after_undo), (bpy.app.handlers.redo_post, _after_undo),
+             (bpy.app.handlers.load_post, _after_load))
 
 
 def register() -> None:
     properties.register()
     for cls in _CLASSES:
         bpy.utils.register_class(cls)
+    for handlers, fn in _HANDLERS:
+        handlers.append(fn)
 
 
 def unregister() -> None:
+    for handlers, fn in _HANDLERS:
+        if fn in handlers:
+            handlers.remove(fn)
+    scene_session.forget_sessions(recipes=True)
     for cls in reversed(_CLASSES):
         bpy.utils.unregister_class(cls)
     properties.unregister()

@@ -82,6 +82,17 @@ _CACHE: dict[int, _Cached] = {}
 """Per scene (pointer): the loaded recipe, its face pack and the scene session."""
 
 
+def forget_sessions(*, recipes: bool = False) -> None:
+    """Drop our Python handles on Blender data (undo and file loads free it); keep recipes and
+    packs unless `recipes`. The next build finds the tagged leftovers, removes them, rebuilds."""
+    for key, cached in list(_CACHE.items()):
+        if cached.session is not None:
+            cached.session.close()
+            cached.session = None
+        if recipes:
+            del _CACHE[key]
+
+
 def load(scene: Any, path: str, overrides: tuple[str, ...] = ()) -> LoadedRecipe:
     """Load and validate a recipe for `scene` (raises RecipeError); the face pack is loaded too."""
     loaded = load_recipe(path, overrides)
