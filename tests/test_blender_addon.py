@@ -124,6 +124,35 @@ def test_extension_registers_operators_and_sidebar_panel(addon) -> None:
     assert (panel.bl_space_type, panel.bl_region_type, panel.bl_category) == ("VIEW_3D", "UI", "facesynth")
 
 
+class _RecordingLayout:
+    """Stands in for Blender's UILayout (only a window can make one) and records what is drawn."""
+
+    def __init__(self, calls: list[tuple[str, tuple[Any, ...]]]) -> None:
+        self.calls = calls
+
+    def __getattr__(self, name: str) -> Any:
+        def record(*args: Any, **_kw: Any) -> _RecordingLayout:
+            self.calls.append((name, args))
+            return self
+        return record
+
+
+def test_sidebar_panel_draws_only_real_properties_and_operators(addon) -> None:
+    calls: list[tuple[str, tuple[Any, ...]]] = []
+    panel = type("P", (), {"layout": _RecordingLayout(calls)})()
+    bpy.types.FACESYNTH_PT_sidebar.draw(panel, bpy.context)
+    ops = [args[0] for name, args in calls if name == "operator"]
+    assert ops == ["facesynth.load_recipe", "facesynth.previous_sample", "facesynth.next_sample",
+                   "facesynth.build_sample", "facesynth.guess_expression_map", "facesynth.write_expression_map"]
+    for idname in ops:
+        module, op = idname.split(".")
+        assert getattr(getattr(bpy.ops, module), op).get_rna_type() is not None
+    props = [(args[0], args[1]) for name, args in calls if name == "prop"]
+    assert props and all(prop in data.bl_rna.properties for data, prop in props)
+    lists = [args for name, args in calls if name == "template_list"]
+    assert lists[0][0] == "FACESYNTH_UL_expression_map" and lists[0][3] in lists[0][2].bl_rna.properties
+
+
 def test_load_recipe_keeps_path_and_count(loaded_scene, repo_root: Path) -> None:
     st = loaded_scene.facesynth
     assert Path(st.recipe_path) == repo_root / "recipes" / "quickstart.yaml"
@@ -256,6 +285,25 @@ def test_build_sample_after_undo(loaded_scene, quickstart) -> None:
     scene.objects["facesynth_head"].data.vertices.foreach_get("co", co)
     np.testing.assert_allclose(co.reshape(-1, 3), vertices / 1000.0, rtol=0, atol=1e-6)
     np.testing.assert_allclose(np.array(scene.camera.matrix_world), posed.camera.blender_matrix_world_m(), atol=1e-6)
+
+
+@pytest.mark.ict
+def test_loading_an_ict_recipe_replaces_the_head(loaded_scene, ict_pack, repo_root: Path) -> None:
+    assert bpy.ops.facesynth.build_sample(index=INDEX) == {"FINISHED"}  # the built-in head first
+    scene = loaded_scene
+    scene.facesynth.overrides = OVERRIDES[0]
+    path = repo_root / "recipes" / "depth_portrait.yaml"
+    assert bpy.ops.facesynth.load_recipe(filepath=str(path)) == {"FINISHED"}
+    assert scene.facesynth.sample_count == 1000
+    assert bpy.ops.facesynth.build_sample(index=17) == {"FINISHED"}
+    _, vertices, posed = _expected(load_recipe(path, OVERRIDES[:1]), ict_pack, 17)
+    heads = [o for o in scene.objects if o.name.startswith("facesynth_head")]
+    assert [o.name for o in heads] == ["facesynth_head"] and len(heads[0].data.vertices) == len(vertices) == 26719
+    co = np.empty(len(vertices) * 3, dtype=np.float32)
+    heads[0].data.vertices.foreach_get("co", co)
+    np.testing.assert_allclose(co.reshape(-1, 3), vertices / 1000.0, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(np.array(scene.camera.matrix_world), posed.camera.blender_matrix_world_m(), atol=1e-6)
+    assert scene.render.film_transparent  # an image background: the worker composites its plate after Cycles
 
 
 def test_build_sample_out_of_range_is_refused(loaded_scene) -> None:

@@ -97,10 +97,13 @@ def load(scene: Any, path: str, overrides: tuple[str, ...] = ()) -> LoadedRecipe
     """Load and validate a recipe for `scene` (raises RecipeError); the face pack is loaded too."""
     loaded = load_recipe(path, overrides)
     old = _CACHE.get(scene.as_pointer())
-    pack = old.pack if old and old.loaded.recipe.subjects.face_model == loaded.recipe.subjects.face_model \
-        and old.loaded.base_dir == loaded.base_dir else load_face_model(loaded)
-    session = old.session if old and old.pack is pack else None
-    _CACHE[scene.as_pointer()] = _Cached(loaded, pack, session)
+    fm = loaded.recipe.subjects.face_model
+    # a built-in pack cannot change under us; a character file can, so it is re-read (its cache is by sha256)
+    same_pack = old is not None and isinstance(fm, str) and old.loaded.recipe.subjects.face_model == fm
+    pack = old.pack if same_pack else load_face_model(loaded)
+    if old is not None and old.session is not None and not same_pack:
+        old.session.close()  # its objects stay until the next build removes them (tagged)
+    _CACHE[scene.as_pointer()] = _Cached(loaded, pack, old.session if same_pack else None)
     return loaded
 
 
