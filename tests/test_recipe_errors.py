@@ -84,6 +84,8 @@ MALFORMED: list[tuple[str, str, str]] = [
      + str(list(range(68))) + "}\n", "subjects.face_model.path: no such character file"),
     ("character-without-landmarks", BASE + "subjects:\n  face_model: me.glb\noutputs: [rgb, landmarks]\n",
      "outputs: landmarks need landmarks"),
+    ("obj-without-unit", BASE + "subjects:\n  face_model: {path: head.obj, landmarks_68: " + str(list(range(68)))
+     + "}\n", "subjects.face_model.unit_scale_mm: an OBJ file has no unit"),
     ("landmarks-wrong-count", BASE + "subjects:\n  face_model: {path: me.glb, landmarks_68: [1, 2]}\n",
      "subjects.face_model.landmarks_68"),
     ("subjects-count-zero", BASE + "subjects:\n  count: 0\n", "subjects.count"),

@@ -43,7 +43,8 @@ def face_model_entry(spec: SampleSpec, pack: Any) -> dict[str, Any]:
     return {
         "name": pack.name,
         "source": spec.subject.face_model,
-        "pack_sha256": pack.sha256,
+        # A user character's pack lives only in memory: its source file's hash identifies it.
+        "pack_sha256": pack.sha256 or str(pack.provenance.get("file_sha256", "")),
         "identity": [_f32(c) for c in coeffs[:k]],
         "expression_name": spec.expression.name,
         "expression_intensity": float(spec.expression.intensity),

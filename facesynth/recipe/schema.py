@@ -50,7 +50,10 @@ class CharacterFile(_Section):
     """A user's own head: FBX / glTF / GLB / OBJ with facial shape keys."""
 
     path: str = Field(description="File path, relative to the recipe file.")
-    unit_scale_mm: float = Field(10.0, gt=0, le=1e4, description="Millimetres per file unit (cm: 10).")
+    unit_scale_mm: float | None = Field(
+        None, gt=0, le=1e4,
+        description="Millimetres per imported unit; default 1000 for FBX/glTF (Blender gives metres); "
+        "required for OBJ, which has no unit (cm: 10).")
     expression_map: dict[str, str] = Field(
         default_factory=dict, description="The file's shape-key name -> ARKit expression name.")
     landmarks_68: list[Annotated[int, Field(ge=0)]] | None = Field(
@@ -63,6 +66,12 @@ class CharacterFile(_Section):
         if not v.lower().endswith(CHARACTER_SUFFIXES):
             raise ValueError(f"'{v}' is not a character file; expected one of {', '.join(CHARACTER_SUFFIXES)}")
         return v
+
+    @model_validator(mode="after")
+    def _obj_needs_a_unit(self) -> CharacterFile:
+        if self.path.lower().endswith(".obj") and self.unit_scale_mm is None:
+            raise ValueError("unit_scale_mm: an OBJ file has no unit; say how many mm one file unit is (cm: 10)")
+        return self
 
     @field_validator("landmarks_68")
     @classmethod
