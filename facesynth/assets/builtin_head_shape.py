@@ -114,9 +114,9 @@ class HeadShape:
         q = (np.abs(x) - ex) / (EYE_HALF_WIDTH * (1.0 + 0.05 * p.get("eye_size", 0.0)))
         win = front * np.clip(1.0 - q * q, 0.0, None) ** 0.75
         blink, wide, squint = side("eyeBlink"), side("eyeWide"), side("eyeSquint")
-        h_up = win * 4.9 * size * (1.0 + 0.55 * wide - 0.2 * squint)
-        h_lo = win * 4.3 * size * (1.0 - 0.45 * squint + 0.1 * wide)
-        closed = -0.55 * win * 4.3 * size
+        h_up = win * 5.8 * size * (1.0 + 0.55 * wide - 0.2 * squint)
+        h_lo = win * 4.6 * size * (1.0 - 0.45 * squint + 0.1 * wide)
+        closed = -0.55 * win * 4.6 * size
         upper = EYE_Y + 0.25 + (1.0 - blink) * h_up + blink * closed
         lower = EYE_Y - 0.25 + (1.0 - blink) * -h_lo + blink * closed
         return win, upper, lower
@@ -177,8 +177,8 @@ class HeadShape:
         dz += 3.0 * gauss(np.hypot(x / 28.0, (y - MOUTH_Y) / 22.0))
         lip_x = np.clip(1.0 - (x / mw) ** 2, 0.0, None) ** 0.5
         cupid = 1.2 * gauss(np.abs(ax - 6.0) / 4.0)  # the peaks of the Cupid's bow
-        dz += 6.0 * lt * lip_x * gauss((y - (MOUTH_Y + 3.6 * lt + 0.4 * cupid)) / (3.0 * (0.6 + 0.4 * lt)))
-        dz += 6.5 * lt * lip_x * gauss((y - (MOUTH_Y - 5.0 * lt)) / (4.0 * (0.6 + 0.4 * lt)))
+        dz += 7.5 * lt * lip_x * gauss((y - (MOUTH_Y + 3.8 * lt + 0.4 * cupid)) / (3.0 * (0.6 + 0.4 * lt)))
+        dz += 8.0 * lt * lip_x * gauss((y - (MOUTH_Y - 5.2 * lt)) / (4.0 * (0.6 + 0.4 * lt)))
         dz -= 2.0 * gauss(np.hypot((ax - mw) / 4.5, (y - MOUTH_Y) / 5.0))
         dz -= 1.2 * gauss(np.hypot(x / 3.0, (y - (MOUTH_Y + 13.0)) / 6.0))  # philtrum
         chin = p.get("chin", 0.0)
