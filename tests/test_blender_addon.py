@@ -401,8 +401,17 @@ def test_write_expression_map_refuses_unknown_and_duplicate_targets(addon, tmp_p
 
 def test_guess_map_matches_common_exporter_spellings(addon) -> None:
     em = importlib.import_module(f"{ADDON_MODULE}.expression_map")
-    names = ["blendShape1.jawOpen", "Mouth_Smile_L", "A01_Brow_Inner_Up", "eyeBlinkRight", "Brows_Angry", "Basis2"]
+    names = ["blendShape1.jawOpen", "Mouth_Smile_L", "A01_Brow_Inner_Up", "eyeBlinkRight", "Brows_Angry", "Basis2",
+             "Mouth_Down_Lower_L", "Jaw_L"]
     assert em.guess_map(names) == {"blendShape1.jawOpen": "jawOpen", "Mouth_Smile_L": "mouthSmile_L",
-                                   "A01_Brow_Inner_Up": "browInnerUp", "eyeBlinkRight": "eyeBlink_R"}
+                                   "A01_Brow_Inner_Up": "browInnerUp", "eyeBlinkRight": "eyeBlink_R",
+                                   "Mouth_Down_Lower_L": "mouthLowerDown_L", "Jaw_L": "jawLeft"}
     # two keys close to one target: only the better match gets it (the importer refuses duplicates)
     assert em.guess_map(["jawOpen", "jaw_open_v2"]) == {"jawOpen": "jawOpen"}
+
+
+def test_guess_never_crosses_sides(addon) -> None:
+    em = importlib.import_module(f"{ADDON_MODULE}.expression_map")
+    assert em.guess_arkit_name("Eye_L_Look_Down")[0] == "eyeLookDown_L"  # side word in the middle
+    assert em.guess_arkit_name("Mouth_Smile_Sharp_L")[0] == "mouthSmile_L"  # close to both; left only
+    assert em.guess_arkit_name("eyeBlink")[0] is None  # both eyes at once is no single ARKit shape

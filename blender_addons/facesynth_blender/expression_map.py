@@ -26,15 +26,33 @@ ACCEPTED_TARGETS: frozenset[str] = ARKIT_NAMES | frozenset(_APPLE_SPELLING)
 GUESS_CUTOFF = 0.75
 
 
-def _key(name: str) -> str:
-    """Compare names without case, separators or a 'blendShape.'-style prefix."""
-    name = name.rsplit(".", 1)[-1]
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+def _words(name: str) -> list[str]:
+    """Lower-case words, split at separators and camelCase humps: 'mouthSmile_L' -> mouth, smile, l."""
+    return [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
 
 
-# normalised spelling -> facesynth name, both spellings of every sided shape
-_BY_KEY: dict[str, str] = {_key(n): n for n in ARKIT_NAMES}
-_BY_KEY.update({_key(apple): n for apple, n in _APPLE_SPELLING.items()})
+def _split_side(shape_key: str) -> tuple[list[str], str | None]:
+    """`Eye_L_Look_Down` -> (['eye', 'look', 'down'], 'L'); a 'blendShape1.'-style prefix is dropped."""
+    words = _words(shape_key.rsplit(".", 1)[-1])
+    for word, side in (("l", "L"), ("left", "L"), ("r", "R"), ("right", "R")):
+        if word in words:
+            words.remove(word)
+            return words, side
+    return words, None
+
+
+_SIDED: dict[str, list[tuple[list[str], str]]] = {
+    side: [(_words(n[:-2]), n) for n in sorted(ARKIT_NAMES) if n.endswith(f"_{side}")] for side in "LR"}
+"""side -> (words of the base name, facesynth name), e.g. 'L' -> (['eye', 'blink'], 'eyeBlink_L')."""
+_UNSIDED: list[tuple[list[str], str]] = [(_words(n), n) for n in sorted(ARKIT_NAMES) if not n.endswith(("_L", "_R"))]
+
+
+def _similarity(a: list[str], b: list[str]) -> float:
+    """difflib ratio of the joined words, in order or sorted (exporters reorder: Mouth_Down_Lower)."""
+    if a == b or sorted(a) == sorted(b):
+        return 1.0
+    return max(difflib.SequenceMatcher(None, "".join(a), "".join(b)).ratio(),
+               difflib.SequenceMatcher(None, "".join(sorted(a)), "".join(sorted(b))).ratio())
 
 
 def canonical_target(name: str) -> str:
@@ -43,16 +61,25 @@ def canonical_target(name: str) -> str:
 
 
 def guess_arkit_name(shape_key: str) -> tuple[str | None, float]:
-    """The most similar ARKit name to a shape-key name and its difflib ratio (None below the cutoff)."""
-    key = _key(shape_key)
-    if not key:
+    """The most similar ARKit name to a shape-key name and its similarity (None below the cutoff).
+
+    A side in the name (L/Left/R/Right as a word) only ever matches that side's shapes (or an
+    unsided one such as jawLeft); a name without a side only matches unsided shapes.
+    """
+    words, side = _split_side(shape_key)
+    if not words:
         return None, 0.0
-    if key in _BY_KEY:
-        return _BY_KEY[key], 1.0
-    best = difflib.get_close_matches(key, list(_BY_KEY), n=1, cutoff=GUESS_CUTOFF)
-    if not best:
-        return None, 0.0
-    return _BY_KEY[best[0]], difflib.SequenceMatcher(None, key, best[0]).ratio()
+    candidates = [(words, k, n) for k, n in _UNSIDED]
+    if side is not None:
+        side_word = "left" if side == "L" else "right"
+        candidates += [([*words, side_word], k, n) for k, n in _UNSIDED]
+        candidates += [(words, k, n) for k, n in _SIDED[side]]
+    best: tuple[float, str | None] = (0.0, None)
+    for query, key, target in candidates:
+        score = _similarity(query, key)
+        if score > best[0]:
+            best = (score, target)
+    return (best[1], best[0]) if best[0] >= GUESS_CUTOFF else (None, 0.0)
 
 
 def guess_map(shape_keys: Iterable[str]) -> dict[str, str]:
