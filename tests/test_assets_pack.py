@@ -265,3 +265,24 @@ def test_preview_draws_the_regions(tmp_path: Path):
     rgb = np.asarray(Image.open(out).convert("RGB")).reshape(-1, 3)
     colours = {tuple(c) for c in np.unique(rgb, axis=0)}
     assert regions.region("skin").color in colours and regions.region("teeth").color in colours
+
+
+def test_sided_preset_weights_drive_an_unsided_shape_at_half_weight() -> None:
+    """Character rigs often have one `browInnerUp`; presets write browInnerUp_L and _R."""
+    import numpy as np
+
+    from facesynth.assets.pack import FacePack
+
+    verts = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]], dtype=np.float32)
+    basis = np.zeros((1, 4, 3), dtype=np.float32)
+    basis[0, 3, 2] = 2.0
+    pack = FacePack.from_arrays(name="rig", neutral_mm=verts, polygons=[[0, 1, 3, 2]],
+                                poly_uv=np.zeros((4, 2), np.float32), poly_region=np.array([1], np.uint8),
+                                landmarks_68=np.zeros(0, np.int32), pivot_mm=(0, 0, 0),
+                                expression_names=("browInnerUp",), expression_basis=basis)
+    both = pack.deform((), {"browInnerUp_L": 1.0, "browInnerUp_R": 1.0})
+    one = pack.deform((), {"browInnerUpLeft": 1.0})
+    direct = pack.deform((), {"browInnerUp": 1.0})
+    assert both[3, 2] == direct[3, 2] == 2.0
+    assert one[3, 2] == 1.0
+    assert pack.missing_expressions(["browInnerUp_L", "jawOpen"]) == ("jawOpen",)

@@ -151,7 +151,24 @@ class FacePack:
         halves = (self.resolve_expression(name + "_L"), self.resolve_expression(name + "_R"))
         if halves[0] is not None and halves[1] is not None:
             return (halves[0], halves[1])
-        return ()
+        unsided = self._unsided(name)
+        return (unsided,) if unsided is not None else ()
+
+    def _unsided(self, name: str) -> str | None:
+        """A pack with only `browInnerUp` (many character rigs) for a sided `browInnerUp_L`."""
+        for suffix in ("_L", "_R", "Left", "Right"):
+            if name.endswith(suffix) and len(name) > len(suffix):
+                return self.resolve_expression(name[: -len(suffix)])
+        return None
+
+    def _weighted_rows(self, name: str) -> tuple[tuple[int, float], ...]:
+        """(row in the stacked basis, factor) for a weight on `name`. A sided name driving an
+        unsided shape counts half, so a symmetric preset (_L and _R) drives it fully once."""
+        k = self.n_identity
+        lookup: dict[str, int] = self._expr_lookup  # type: ignore[attr-defined]
+        targets = self.expression_targets(name)
+        half = len(targets) == 1 and self.resolve_expression(name) is None and self._unsided(name) == targets[0]
+        return tuple((k + lookup[t.lower()], 0.5 if half else 1.0) for t in targets)
 
     def missing_expressions(self, names: Iterable[str]) -> tuple[str, ...]:
         """The names (in order, as given) that this pack cannot drive; deform ignores them."""
@@ -168,15 +185,15 @@ class FacePack:
         n = min(len(ident), k)  # extra coefficients are ignored, missing ones are 0
         coeffs[:n] = ident[:n]
         items = expression_weights.items() if isinstance(expression_weights, Mapping) else expression_weights
-        rows: dict[str, tuple[int, ...]] = self._rows_of_name  # type: ignore[attr-defined]
+        rows: dict[str, tuple[tuple[int, float], ...]] = self._rows_of_name  # type: ignore[attr-defined]
         for name, weight in items:
             w = float(weight)
             if not np.isfinite(w):
                 raise UserError(f"face pack {self.name!r}: expression weight {name!r} is {w}, not finite")
             if name not in rows:  # resolve each spelling once per pack; a hot path when rendering
-                rows[name] = tuple(k + self._expr_lookup[t.lower()] for t in self.expression_targets(name))  # type: ignore[attr-defined]
-            for row in rows[name]:
-                coeffs[row] += w
+                rows[name] = self._weighted_rows(name)
+            for row, factor in rows[name]:
+                coeffs[row] += w * factor
         return coeffs.astype(np.float32)
 
     def deform(
