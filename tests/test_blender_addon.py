@@ -10,6 +10,7 @@ same sample, and with `facesynth.geometry` directly.
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -109,7 +110,12 @@ def _facesynth_objects(scene: Any) -> list[Any]:
     return [o for o in scene.objects if o.name.startswith("facesynth_")]
 
 
-def test_manifest_is_a_blender_4_2_extension() -> None:
+def test_manifest_is_a_blender_4_2_extension(tmp_path: Path) -> None:
+    # Blender's own extension tool validates the manifest, on the folder and on the built zip
+    tool = Path(bpy.utils.system_resource("SCRIPTS")) / "addons_core" / "bl_pkg" / "cli" / "blender_ext.py"
+    for source in (ADDON_SRC, _build_zip(tmp_path)):
+        run = subprocess.run([sys.executable, str(tool), "validate", str(source)], capture_output=True, text=True)
+        assert run.returncode == 0, run.stdout + run.stderr
     m = tomllib.loads((ADDON_SRC / "blender_manifest.toml").read_text())
     assert (m["id"], m["type"], m["blender_version_min"]) == ("facesynth_blender", "add-on", "4.2.0")
     assert m["license"] == ["SPDX:Apache-2.0"] and "files" in m["permissions"]
