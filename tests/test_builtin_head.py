@@ -8,6 +8,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import trimesh
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from facesynth.assets import regions as rg
 from facesynth.assets.builtin_head import build_builtin_pack
@@ -327,3 +329,25 @@ def test_contact_sheet_tool_renders_a_head_with_an_opening_mouth(pack: FacePack,
     assert abs(rest[40:60, 38:58].mean() - background) > 20, "a face fills the middle of the frame"
     # the open mouth is a dark hole below the nose
     assert opened[70:95, 36:60].min() < rest[70:95, 36:60].min() - 40
+
+
+# --- any plausible face stays a face ------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    identity=st.lists(st.floats(-2.5, 2.5), min_size=16, max_size=16),
+    weights=st.dictionaries(st.sampled_from(REQUIRED_EXPRESSIONS), st.floats(0.0, 1.0), max_size=6),
+)
+def test_random_identities_and_expressions_keep_the_face_in_order(
+    pack: FacePack, identity: list[float], weights: dict[str, float]
+) -> None:
+    v = pack.deform(identity, weights).astype(np.float64)
+    assert np.all(np.isfinite(v))
+    p = lm(pack, v)
+    brows, eyes, nose, mouth = p[17:27, 1].mean(), p[36:48, 1].mean(), p[31:36, 1].mean(), p[48:68, 1].mean()
+    assert brows > eyes > nose > mouth > p[8, 1]
+    assert p[51, 1] > p[57, 1] and p[62, 1] > p[66, 1] - 0.5, "upper lip stays above the lower lip"
+    assert p[30, 2] > p[27, 2] and p[30, 2] > p[33, 2], "the nose keeps its tip"
+    assert 200.0 < v[:, 1].max() - p[8, 1] < 260.0
+    assert 125.0 < np.ptp(v[v[:, 1] > -20.0, 0]) < 190.0

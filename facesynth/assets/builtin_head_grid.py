@@ -71,9 +71,6 @@ class Grid:
     def vid(self, row: int | np.ndarray, col: int | np.ndarray) -> np.ndarray:
         return np.asarray(row) * self.n_cols + np.asarray(col) % self.n_cols
 
-    def col_at_front_x_sign(self, sign: int) -> np.ndarray:
-        """Columns on one side of the face (sign +1: subject's left, +X)."""
-        return np.flatnonzero(np.sign(np.sin(self.col_phi)) == sign)
 
 
 def _row_spacing(y: np.ndarray) -> np.ndarray:

@@ -272,10 +272,10 @@ class HeadShape:
         v[..., 1] += 0.045 * p.get("face_length", 0.0) * np.minimum(v[..., 1], 0.0)
         self._proportions(v, front, p)
         v[..., 1] -= 1.5 * p.get("chin", 0.0) * gauss(np.hypot(v[..., 0] / 16.0, (v[..., 1] + 108) / 12.0))
-        below = (g.row_t[:, None] < g.row_t[g.mouth_rows[0]]) | (g.row_side[:, None] < 0) & (
-            np.arange(g.n_rows)[:, None] == g.mouth_rows[0]
-        )
-        below = np.broadcast_to(below, t.shape)
+        # The lower lip's margin row and every row under it follow the jaw; the upper lip does not.
+        lower_lip = g.mouth_rows[0]
+        below_rows = (g.row_t < g.row_t[lower_lip]) | (np.arange(g.n_rows) == lower_lip)
+        below = np.broadcast_to(below_rows[:, None], t.shape)
         v += front[..., None] * self._expressions(v, below, p)
         self._pockets(v, front[0], p)
         self._cap(v)
