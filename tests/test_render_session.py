@@ -194,3 +194,20 @@ def test_subject_albedo_texture_replaces_procedural_skin(session, pack, tmp_path
         update={"textures": (("albedo", str(tmp_path / "nope.png")),)})})
     with pytest.raises(UserError, match=r"sample 000000: subject\.textures albedo: file not found"):
         _render(session, pack, missing)
+
+
+def test_changed_render_settings_take_effect_with_persistent_data(session, pack) -> None:
+    # Cycles' persistent data ignores changed scene settings unless the scene is re-tagged:
+    # each setting must reach the pixels, and going back must reproduce the first image exactly.
+    base = quick_spec(lights=(KEY_LIGHT,), background=BackgroundSpec(kind="solid"))
+
+    def rgb(**render):
+        spec = base.model_copy(update={"render": base.render.model_copy(update=render)})
+        return _render(session, pack, spec).rgb
+
+    first = rgb(seed=1)
+    assert not np.array_equal(rgb(seed=2), first)
+    assert not np.array_equal(rgb(seed=2, samples=16), rgb(seed=2))
+    assert np.array_equal(rgb(seed=1), first)
+    hdri = _render(session, pack, base.model_copy(update={"background": BackgroundSpec(kind="hdri")})).rgb
+    assert not np.array_equal(hdri, first)  # film transparency switched off: the world shows

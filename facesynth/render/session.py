@@ -68,6 +68,7 @@ class RenderSession:
         """`last_sample_writes`: Blender properties the last render changed (0 for a repeat)."""
         self._tmp = Path(tempfile.mkdtemp(prefix="facesynth-render-"))
         self._device: tuple[tuple[str, bool], DeviceChoice] | None = None
+        self._scene_changed = True
         scene = self.scene = bpy.context.scene
         self._setup_scene(scene)
         self.materials = self._build_head(bpy, scene, pack)
@@ -113,25 +114,29 @@ class RenderSession:
     def _apply_render_settings(self, spec: SampleSpec) -> DeviceChoice:
         r: RenderSpec = spec.render
         cy = self.scene.cycles
-        assign(cy, "samples", int(r.samples))
-        assign(cy, "use_adaptive_sampling", r.adaptive_threshold > 0)
-        assign(cy, "adaptive_threshold", float(r.adaptive_threshold))
-        assign(cy, "use_denoising", bool(r.denoise))
-        assign(cy, "max_bounces", int(r.max_bounces))
-        assign(cy, "diffuse_bounces", min(int(r.max_bounces), 4))
-        assign(cy, "glossy_bounces", min(int(r.max_bounces), 4))
-        assign(cy, "transmission_bounces", min(int(r.max_bounces), 8))
-        assign(cy, "seed", int(r.seed))
         threads = self.threads or int(r.threads)
-        assign(self.scene.render, "threads_mode", "FIXED" if threads > 0 else "AUTO")
-        if threads > 0:
-            assign(self.scene.render, "threads", threads)
+        writes = [
+            assign(cy, "samples", int(r.samples)),
+            assign(cy, "use_adaptive_sampling", r.adaptive_threshold > 0),
+            assign(cy, "adaptive_threshold", float(r.adaptive_threshold)),
+            assign(cy, "use_denoising", bool(r.denoise)),
+            assign(cy, "max_bounces", int(r.max_bounces)),
+            assign(cy, "diffuse_bounces", min(int(r.max_bounces), 4)),
+            assign(cy, "glossy_bounces", min(int(r.max_bounces), 4)),
+            assign(cy, "transmission_bounces", min(int(r.max_bounces), 8)),
+            assign(cy, "seed", int(r.seed)),
+            assign(self.scene.render, "threads_mode", "FIXED" if threads > 0 else "AUTO"),
+            threads > 0 and assign(self.scene.render, "threads", threads),
+        ]
+        if any(writes):
+            self._scene_changed = True
         key = (r.device, r.gpu_fallback_to_cpu)
         if self._device is None or self._device[0] != key:
             available = gpu_backends_with_devices(self._bpy) if r.device == "gpu" else []
             choice = choose_device(r.device, available, fallback_to_cpu=r.gpu_fallback_to_cpu)
             apply_device(self._bpy, self.scene, choice)
             self._device = (key, choice)
+            self._scene_changed = True
         return self._device[1]
 
     def _apply_camera(self, posed: Any) -> None:
@@ -139,8 +144,9 @@ class RenderSession:
         settings = cam.blender_settings()
         for key in CAMERA_DATA_KEYS:
             assign(self.camera.data, key, settings[key])
-        assign(self.scene.render, "resolution_x", int(settings["resolution_x"]))
-        assign(self.scene.render, "resolution_y", int(settings["resolution_y"]))
+        if assign(self.scene.render, "resolution_x", int(settings["resolution_x"])) | assign(
+                self.scene.render, "resolution_y", int(settings["resolution_y"])):
+            self._scene_changed = True
         assign_matrix(self.camera, cam.blender_matrix_world_m())
 
     def _apply_lights(self, spec: SampleSpec, posed: Any) -> None:
@@ -167,7 +173,8 @@ class RenderSession:
         self._apply_camera(posed)
         self._apply_lights(spec, posed)
         self.world.update(spec.environment)
-        assign(self.scene.render, "film_transparent", spec.background.kind != "hdri")
+        if assign(self.scene.render, "film_transparent", spec.background.kind != "hdri"):
+            self._scene_changed = True
         subj = spec.subject
         self.materials.update(self.head, subj.skin_tone, subj.iris_color, dict(subj.textures), spec.id)
 
@@ -178,6 +185,11 @@ class RenderSession:
         choice = self._apply_render_settings(spec)
         self.update(spec, vertices_model, posed)
         self.counters["last_sample_writes"] = write_count() - writes
+        if self._scene_changed:
+            # With persistent data, Cycles ignores changed scene settings (samples, seed, film...)
+            # unless the scene itself is tagged: measured on bpy 5.0.1, see tests.
+            self.scene.update_tag()
+            self._scene_changed = False
         t1 = time.perf_counter()
         self._bpy.ops.render.render(write_still=True)
         self.counters["renders"] += 1
