@@ -72,7 +72,6 @@ class Grid:
         return np.asarray(row) * self.n_cols + np.asarray(col) % self.n_cols
 
 
-
 def _row_spacing(y: np.ndarray) -> np.ndarray:
     """Desired row spacing (mm of front-profile arc) at front height y: fine on the face."""
     face = 1.0 / (1.0 + np.exp(-(y + 125.0) / 4.0)) * (1.0 / (1.0 + np.exp((y - 45.0) / 6.0)))
