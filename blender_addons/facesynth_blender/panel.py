@@ -30,7 +30,7 @@ class FACESYNTH_PT_sidebar(bpy.types.Panel):
         box.label(text="Recipe", icon="FILE_TEXT")
         box.prop(st, "recipe_path", text="")
         box.prop(st, "overrides")
-        box.operator("facesynth.load_recipe", icon="FILEBROWSER")
+        box.operator("facesynth.load_recipe", icon="FILEBROWSER").filepath = st.recipe_path  # browser opens there
         row = box.row(align=True)
         row.operator("facesynth.previous_sample", text="", icon="TRIA_LEFT")
         row.prop(st, "sample_index")
