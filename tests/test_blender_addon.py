@@ -96,6 +96,7 @@ def addon(worker_state, tmp_path_factory) -> Any:
     yield importlib.import_module(ADDON_MODULE)
     # removing the repository disables the extension (unregister) and forgets it
     bpy.context.preferences.extensions.repos.remove(repo)
+    bpy.ops.wm.read_factory_settings(use_empty=True)  # leave Blender clean for other test modules
 
 
 @pytest.fixture
