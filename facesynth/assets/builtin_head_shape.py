@@ -39,7 +39,12 @@ EXPRESSION_NAMES: tuple[str, ...] = (
     "browInnerUp_L", "browInnerUp_R", "browDown_L", "browDown_R", "browOuterUp_L", "browOuterUp_R",
     "eyeBlink_L", "eyeBlink_R", "eyeWide_L", "eyeWide_R", "eyeSquint_L", "eyeSquint_R",
     "noseSneer_L", "noseSneer_R",
+    "mouthClose", "mouthFunnel", "mouthDimple_L", "mouthDimple_R", "mouthPress_L", "mouthPress_R",
+    "mouthRollLower", "mouthRollUpper", "mouthShrugLower", "mouthShrugUpper",
+    "eyeLookUp_L", "eyeLookUp_R", "eyeLookDown_L", "eyeLookDown_R",
+    "eyeLookIn_L", "eyeLookIn_R", "eyeLookOut_L", "eyeLookOut_R",
 )  # fmt: skip
+EYE_LOOK_DEG = 25.0
 
 EYE_X = 32.0  # half the interpupillary distance
 EYEBALL_RADIUS = 12.0
@@ -215,6 +220,10 @@ class HeadShape:
             add(w("browInnerUp"), (0.0, 6.0, 0.5), gauss(np.hypot((x - sign * 14) / 12, (y - 24) / 13)))
             add(w("browOuterUp"), (0.0, 5.5, 0.0), gauss(np.hypot((x - sign * 44) / 12, (y - 22) / 12)))
             add(w("browDown"), (-sign * 2.5, -4.5, 1.5), gauss(np.hypot((x - sign * 26) / 16, (y - 21) / 9)))
+            add(w("mouthDimple"), (sign * 2.0, 0.5, -3.0), corner)
+            press = gauss(np.hypot((x - sign * 12.0) / 10.0, (y - MOUTH_Y) / 7.0))
+            add(w("mouthPress"), (0.0, 1.5, -1.5), press * below)
+            add(w("mouthPress"), (0.0, -1.5, -1.5), press * ~below)
             sneer = gauss(np.hypot((x - sign * 13.0) / 8.0, (y + 36.0) / 10.0))
             add(w("noseSneer"), (sign * 0.5, 3.5, 1.0), sneer)
             add(w("noseSneer"), (0.0, -2.0, 0.5), gauss(np.hypot((x - sign * 14) / 10, (y - 15) / 8)))
@@ -224,6 +233,19 @@ class HeadShape:
             out[..., 2] += p["mouthPucker"] * 7.0 * mouth
         add(p.get("mouthLeft", 0.0), (5.0, 0.0, -0.5), gauss(np.hypot(x / 24.0, (y - MOUTH_Y) / 14.0)))
         add(p.get("mouthRight", 0.0), (-5.0, 0.0, -0.5), gauss(np.hypot(x / 24.0, (y - MOUTH_Y) / 14.0)))
+        lip_lo = below * gauss(np.hypot(x / 18.0, (y - MOUTH_Y + 5.0) / 7.0))
+        lip_up = ~below * gauss(np.hypot(x / 18.0, (y - MOUTH_Y - 5.0) / 7.0))
+        add(p.get("mouthClose", 0.0), (0.0, 3.0, 0.0), lip_lo)
+        add(p.get("mouthClose", 0.0), (0.0, -1.5, 0.0), lip_up)
+        add(p.get("mouthRollLower", 0.0), (0.0, 1.5, -4.0), lip_lo)
+        add(p.get("mouthRollUpper", 0.0), (0.0, -1.5, -4.0), lip_up)
+        add(p.get("mouthShrugLower", 0.0), (0.0, 3.5, 1.5), below * gauss(np.hypot(x / 20, (y - MOUTH_Y + 12) / 12)))
+        add(p.get("mouthShrugUpper", 0.0), (0.0, 2.5, 1.0), lip_up)
+        if p.get("mouthFunnel", 0.0):  # lips forward and parted into a round opening
+            f = p["mouthFunnel"]
+            out[..., 0] -= f * 0.15 * x * mouth
+            out[..., 1] += f * np.where(below, -2.5, 2.0) * gauss(np.hypot(x / 12.0, (y - MOUTH_Y) / 8.0))
+            out[..., 2] += f * 5.0 * mouth
         out += self._jaw(v, below, p)
         return out
 
@@ -349,5 +371,14 @@ class HeadShape:
         return np.array([0.0, float(y), float(z)])
 
     def _eyeballs(self, p: Mapping[str, float]) -> np.ndarray:
-        centres = self.eyeball_centres(p, _eye_x(p))
-        return np.concatenate([c + EYEBALL_RADIUS * self._unit_eye for c in centres])
+        """Both eyeballs, turned about their centres by the eyeLook* weights (gaze)."""
+        out = []
+        for c, sign, sfx in zip(self.eyeball_centres(p, _eye_x(p)), (-1.0, 1.0), ("_R", "_L"), strict=True):
+            # out = towards the subject's own side (+X for the left eye), in = towards the nose
+            yaw = sign * (p.get("eyeLookOut" + sfx, 0.0) - p.get("eyeLookIn" + sfx, 0.0))
+            pitch = p.get("eyeLookUp" + sfx, 0.0) - p.get("eyeLookDown" + sfx, 0.0)
+            a, b = np.radians(EYE_LOOK_DEG) * yaw, np.radians(EYE_LOOK_DEG) * pitch
+            turn_y = np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
+            turn_x = np.array([[1, 0, 0], [0, np.cos(b), np.sin(b)], [0, -np.sin(b), np.cos(b)]])
+            out.append(c + EYEBALL_RADIUS * self._unit_eye @ (turn_y @ turn_x).T)
+        return np.concatenate(out)
