@@ -16,13 +16,12 @@ from typing import Any
 import numpy as np
 
 from facesynth.farm.face_model import load_face_model
-from facesynth.farm.producer import SampleProducer
-from facesynth.geometry.pose import Posed, pose_sample
+from facesynth.farm.producer import prepare, resolve_spec_paths
+from facesynth.geometry.pose import Posed
 from facesynth.recipe import LoadedRecipe, load_recipe
 from facesynth.render.lights import LightPool
 from facesynth.render.session import RenderSession
 from facesynth.render.world import World
-from facesynth.sampling import sample_spec
 from facesynth.sampling.spec import SampleSpec
 
 TAG = "facesynth_addon"
@@ -117,10 +116,8 @@ def build_sample(bpy: Any, scene: Any, index: int) -> SampleSpec:
     cached = _CACHE[scene.as_pointer()]
     loaded, pack = cached.loaded, cached.pack
     # the worker's steps (SampleProducer.produce): spec -> vertices -> pose -> resolved paths
-    spec = sample_spec(loaded, index)
-    vertices = pack.deform(np.asarray(spec.subject.identity), spec.expression_weights())
-    posed = pose_sample(spec, pack)
-    resolved = SampleProducer(loaded, pack, None, None, "")._with_resolved_paths(spec)  # type: ignore[arg-type]
+    spec, vertices, posed = prepare(loaded, pack, index)
+    resolved = resolve_spec_paths(loaded, spec)
     session = cached.session
     if session is None or not session.alive() or session.scene != scene:
         remove_tagged(bpy, scene)

@@ -14,12 +14,35 @@ from facesynth.assets import FacePack
 from facesynth.geometry.labels import Labels, compute_labels
 from facesynth.geometry.mesh_export import posed_mesh_ply
 from facesynth.geometry.metadata import build_metadata
-from facesynth.geometry.pose import pose_sample
+from facesynth.geometry.pose import Posed, pose_sample
 from facesynth.geometry.posmap import crop_image
 from facesynth.io.store import DatasetWriter
 from facesynth.recipe import LoadedRecipe
 from facesynth.sampling import sample_spec
 from facesynth.sampling.spec import SampleSpec
+
+
+def prepare(loaded: LoadedRecipe, pack: FacePack, index: int) -> tuple[SampleSpec, np.ndarray, Posed]:
+    """Sample `index`'s spec, posed vertices (model frame, mm) and pose: what Blender and labels share.
+
+    The render worker and the Blender add-on both start here, so they cannot drift apart."""
+    spec = sample_spec(loaded, index)
+    vertices = pack.deform(np.asarray(spec.subject.identity), spec.expression_weights())
+    return spec, vertices, pose_sample(spec, pack)
+
+
+def resolve_spec_paths(loaded: LoadedRecipe, spec: SampleSpec) -> SampleSpec:
+    """Paths in a spec are relative to the recipe file (portable metadata); Blender gets them resolved."""
+    env, bg, subj = spec.environment, spec.background, spec.subject
+    update: dict[str, Any] = {}
+    if not env.source.startswith("builtin:"):
+        update["environment"] = env.model_copy(update={"source": str(loaded.resolve(env.source))})
+    if bg.source:
+        update["background"] = bg.model_copy(update={"source": str(loaded.resolve(bg.source))})
+    if subj.textures:
+        textures = tuple((kind, str(loaded.resolve(path))) for kind, path in subj.textures)
+        update["subject"] = subj.model_copy(update={"textures": textures})
+    return spec.model_copy(update=update) if update else spec
 
 
 class SampleProducer:
@@ -34,30 +57,15 @@ class SampleProducer:
         self.blender_version = blender_version
 
     def produce(self, index: int) -> SampleSpec:
-        spec = sample_spec(self.loaded, index)
-        vertices = self.pack.deform(np.asarray(spec.subject.identity), spec.expression_weights())
-        posed = pose_sample(spec, self.pack)
+        spec, vertices, posed = prepare(self.loaded, self.pack, index)
         labels = compute_labels(spec, self.pack, vertices, posed)
-        result = self.session.render(self._with_resolved_paths(spec), vertices, posed)
+        result = self.session.render(resolve_spec_paths(self.loaded, spec), vertices, posed)
         meta = build_metadata(spec, self.pack, posed, labels, recipe_sha256=self.loaded.sha256,
                               facesynth_version=__version__, blender_version=self.blender_version)
         meta["render"]["device"] = result.device
         meta["timings_s"] = {k: round(v, 4) for k, v in result.timings.items()}
         self.writer.write_sample(index, spec.id, self._outputs(spec, labels, result.rgb), meta)
         return spec
-
-    def _with_resolved_paths(self, spec: SampleSpec) -> SampleSpec:
-        """Paths in a spec are relative to the recipe file (portable metadata); Blender gets them resolved."""
-        env, bg, subj = spec.environment, spec.background, spec.subject
-        update: dict[str, Any] = {}
-        if not env.source.startswith("builtin:"):
-            update["environment"] = env.model_copy(update={"source": str(self.loaded.resolve(env.source))})
-        if bg.source:
-            update["background"] = bg.model_copy(update={"source": str(self.loaded.resolve(bg.source))})
-        if subj.textures:
-            textures = tuple((kind, str(self.loaded.resolve(path))) for kind, path in subj.textures)
-            update["subject"] = subj.model_copy(update={"textures": textures})
-        return spec.model_copy(update=update) if update else spec
 
     def _outputs(self, spec: SampleSpec, labels: Labels, rgb: np.ndarray) -> dict[str, Any]:
         wanted = set(spec.outputs)
