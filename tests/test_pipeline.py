@@ -167,3 +167,50 @@ def test_export_round_trip_is_byte_identical(tmp_path: Path, ict_pack) -> None:
             for member in tf.getmembers():
                 assert not member.name.startswith(("/", "..")) and "/" not in member.name
                 assert io.BytesIO(tf.extractfile(member).read())
+
+
+MASKS_RECIPE = """# test recipe: labels of a near-frontal head
+name: masks_{model}
+seed: 5
+samples: 3
+subjects: {{face_model: {model}, count: 3}}
+camera: {{resolution: 96x128, distance_mm: [700, 1000]}}
+head_pose: {{yaw_deg: [-20, 20], pitch_deg: [-10, 10], roll_deg: [-5, 5]}}
+render: {{samples: 4, denoise: false}}
+background: {{kind: noise}}
+outputs: [rgb, depth, masks, landmarks]
+"""
+
+
+@pytest.mark.parametrize("model", ["builtin", "ict-facekit"])
+def test_depth_exr_and_masks_of_real_renders(model: str, tmp_path: Path, ict_pack) -> None:
+    import numpy as np
+    import OpenEXR
+
+    from facesynth.assets import regions
+
+    recipe = tmp_path / "masks.yaml"
+    recipe.write_text(MASKS_RECIPE.format(model=model))
+    render_dataset(recipe, tmp_path / "ds", progress=False)
+    for sample in open_dataset(tmp_path / "ds"):
+        exr = OpenEXR.File(str(next((tmp_path / "ds").glob(f"samples/*/{sample.id}.depth.exr"))))
+        channels = exr.channels()
+        assert list(channels) == ["Z"] and channels["Z"].pixels.dtype == np.float32
+        depth, mask, rgb = channels["Z"].pixels, sample.mask, sample.rgb
+        assert (depth == sample.depth).all()
+        face = mask == regions.SKIN
+        assert face.sum() > 200
+        # distance_mm is camera centre to head pivot: the face surface lies within 150 mm of it
+        d = sample.meta["camera"]["distance_mm"]
+        assert 700 <= d <= 1000
+        assert np.all(np.abs(depth[face] - d) < 150) and np.all(depth[mask == 0] == 0)
+        # RGB differs between face and background
+        assert np.abs(rgb[face].mean(axis=0) - rgb[mask == 0].mean(axis=0)).max() > 10
+        # both eyes are labelled, inside the face's box
+        eyes = np.isin(mask, [regions.SCLERA, regions.IRIS])
+        ys, xs = np.nonzero(eyes)
+        fy, fx = np.nonzero(face)
+        assert eyes.sum() >= 6
+        assert fx.min() < xs.min() and xs.max() < fx.max() and fy.min() < ys.min() and ys.max() < fy.max()
+        left, right = xs < np.median(fx), xs >= np.median(fx)
+        assert left.any() and right.any(), "one eye on each side of the face"
