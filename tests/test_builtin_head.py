@@ -378,3 +378,29 @@ def test_random_identities_and_expressions_keep_the_face_in_order(
     assert p[30, 2] > p[27, 2] and p[30, 2] > p[33, 2], "the nose keeps its tip"
     assert 200.0 < v[:, 1].max() - p[8, 1] < 260.0
     assert 125.0 < np.ptp(v[v[:, 1] > -20.0, 0]) < 190.0
+
+
+def _identity_cases() -> list[np.ndarray]:
+    cases = [1.5 * np.random.default_rng(7).standard_normal((8, 16))[1]]  # the sheet's 2nd head
+    for k, c in ((0, -2.5), (7, 2.5)):  # a narrow face, wide-set eyes
+        e = np.zeros(16)
+        e[k] = c
+        cases.append(e)
+    return cases
+
+
+@pytest.mark.parametrize("identity", _identity_cases(), ids=lambda c: ",".join(f"{x:.1f}" for x in c[:16:3]))
+def test_eyeballs_show_only_through_the_slits(pack: FacePack, identity: np.ndarray) -> None:
+    v = pack.deform(identity).astype(np.float64)
+    skin, *_ = skin_and_eyes(pack, v)
+    ball_poly = np.flatnonzero(np.isin(pack.poly_region, (rg.IRIS, rg.SCLERA)))
+    ball = np.unique(pack.triangles[np.isin(pack.tri_polygon, ball_poly)])
+    ball = ball[v[ball, 2] > v[ball, 2].mean() - 3.0]  # the front of the eyeballs (the back is deep inside)
+    out = ball[~skin.contains(v[ball])]
+    assert len(out) > 20, "both eyes are open"
+    p = lm(pack, v)
+    for side, eye in ((-1.0, p[36:42]), (1.0, p[42:48])):
+        bare = v[out[np.sign(v[out, 0]) == side]]
+        lo, hi = eye.min(axis=0) - 1.5, eye.max(axis=0) + 1.5
+        inside = np.all((bare[:, :2] >= lo[:2]) & (bare[:, :2] <= hi[:2]), axis=1)
+        assert inside.all(), f"eyeball bare outside the slit at {bare[~inside][:3].round(1).tolist()}"

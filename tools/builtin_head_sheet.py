@@ -23,6 +23,7 @@ from facesynth.assets import regions as rg
 from facesynth.assets.builtin_head import build_builtin_pack
 from facesynth.assets.pack import FacePack
 from facesynth.atomic import atomic_path
+from facesynth.recipe.presets import preset_names, preset_weights
 
 COLOURS = {
     rg.SKIN: (0.62, 0.40, 0.30),
@@ -34,15 +35,7 @@ COLOURS = {
     rg.MOUTH_SOCKET: (0.12, 0.02, 0.02),
     rg.EYE_SOCKET: (0.45, 0.18, 0.15),
 }
-EXPRESSIONS = {
-    "neutral": {},
-    "happy": {"mouthSmile_L": 0.9, "mouthSmile_R": 0.9, "cheekSquint_L": 0.5, "cheekSquint_R": 0.5,
-              "eyeSquint_L": 0.3, "eyeSquint_R": 0.3},
-    "surprise": {"jawOpen": 0.7, "browInnerUp_L": 0.8, "browInnerUp_R": 0.8, "browOuterUp_L": 0.8,
-                 "browOuterUp_R": 0.8, "eyeWide_L": 0.9, "eyeWide_R": 0.9},
-    "angry": {"browDown_L": 1.0, "browDown_R": 1.0, "noseSneer_L": 0.6, "noseSneer_R": 0.6,
-              "mouthFrown_L": 0.7, "mouthFrown_R": 0.7, "eyeSquint_L": 0.5, "eyeSquint_R": 0.5},
-}  # fmt: skip
+SHEET_PRESETS = ("neutral", "happy", "surprise", "angry")  # rows of the contact sheet
 
 
 def build_scene(pack: FacePack, width: int, height: int, samples: int) -> bpy.types.Object:
@@ -116,12 +109,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("docs/images/builtin_head_sheet.png"))
     ap.add_argument("--preview", type=Path, help="write big front and 3/4 views with this path prefix")
-    ap.add_argument("--expr", default="neutral", help="expression preset for --preview")
+    ap.add_argument("--expr", default="neutral", help="preset or ARKit shape name for --preview")
     args = ap.parse_args()
     pack = build_builtin_pack()
     if args.preview:
         obj = build_scene(pack, 480, 600, 24)
-        v = pack.deform((), EXPRESSIONS.get(args.expr, {args.expr: 1.0}))
+        known = args.expr in preset_names()
+        v = pack.deform((), dict(preset_weights(args.expr)) if known else {args.expr: 1.0})
         for yaw in (0, 35, 90):
             render(obj, v, yaw, Path(f"{args.preview}_{args.expr}_{yaw}.png"))
         views = [Image.open(f"{args.preview}_{args.expr}_{yaw}.png") for yaw in (0, 35, 90)]
@@ -135,10 +129,11 @@ def main() -> None:
     rng = np.random.default_rng(7)
     identities = 1.5 * rng.standard_normal((n_id, pack.n_identity))  # 1.5 SD: show the range
     identities[0] = 0.0  # the mean head first
-    sheet = Image.new("RGB", (cell_w * n_id, cell_h * len(EXPRESSIONS)))
+    expressions = [dict(preset_weights(name)) for name in SHEET_PRESETS]
+    sheet = Image.new("RGB", (cell_w * n_id, cell_h * len(expressions)))
     with tempfile.TemporaryDirectory() as tmp:
         for i, ident in enumerate(identities):
-            for j, weights in enumerate(EXPRESSIONS.values()):
+            for j, weights in enumerate(expressions):
                 cell = Path(tmp) / f"{i}_{j}.png"
                 render(obj, pack.deform(ident, weights), 0.0 if i % 2 == 0 else 30.0, cell)
                 sheet.paste(Image.open(cell).convert("RGB"), (i * cell_w, j * cell_h))

@@ -50,7 +50,7 @@ EYE_X = 32.0  # half the interpupillary distance
 EYEBALL_RADIUS = 12.0
 EYEBALL_Z = 69.0
 EYE_HALF_WIDTH = 14.0  # half the palpebral fissure
-LID_THICKNESS = 1.3
+LID_THICKNESS = 2.0
 JAW_PIVOT_YZ = (-22.0, -4.0)  # temporomandibular joint, on the X axis through it
 JAW_OPEN_DEG = 14.0
 MOUTH_HALF_WIDTH = 25.0
@@ -95,7 +95,6 @@ class HeadShape:
         y_f, z_f = self.prof.front(t)
         y_s = self.prof.side_height(t)
         a, zc, zb = self.prof.side(y_s)
-        a = a * (1.0 + 0.035 * p.get("face_width", 0.0))
         a = a * (1.0 + 0.07 * p.get("jaw_width", 0.0) * gauss((y_s + 92.0) / 22.0))
         zb = zc + (zb - zc) * (1.0 + 0.04 * p.get("head_length", 0.0))
         c, s = np.cos(phi), np.sin(phi)
@@ -116,7 +115,7 @@ class HeadShape:
         left = x >= 0
         side = lambda name: np.where(left, p.get(name + "_L", 0.0), p.get(name + "_R", 0.0))  # noqa: E731
         size = 1.0 + 0.12 * p.get("eye_size", 0.0)
-        q = (np.abs(x) - ex) / (EYE_HALF_WIDTH * (1.0 + 0.05 * p.get("eye_size", 0.0)))
+        q = (np.abs(x) - ex) / EYE_HALF_WIDTH  # eye_size opens the lids, keeps the corners
         win = front * np.clip(1.0 - q * q, 0.0, None) ** 0.75
         blink, wide, squint = side("eyeBlink"), side("eyeWide"), side("eyeSquint")
         h_up = win * 5.8 * size * (1.0 + 0.55 * wide - 0.2 * squint)
@@ -290,6 +289,9 @@ class HeadShape:
         v[..., 2] += front * self._features(x, y, p)
         v[..., 0] += np.sign(x) * self._ear(v, phi)
         self._wrap_lids(v, p)
+        # Pockets are shaped by where their columns are on the rest face, so that they move with
+        # the lids and lips (identity and expression) and every shape stays linear in its weight.
+        x_rest = v[..., 0].copy()
         # Identity changes of proportion that move whole areas.
         v[..., 1] += 0.045 * p.get("face_length", 0.0) * np.minimum(v[..., 1], 0.0)
         self._proportions(v, front, p)
@@ -299,7 +301,7 @@ class HeadShape:
         below_rows = (g.row_t < g.row_t[lower_lip]) | (np.arange(g.n_rows) == lower_lip)
         below = np.broadcast_to(below_rows[:, None], t.shape)
         v += front[..., None] * self._expressions(v, below, p)
-        self._pockets(v, front[0], p)
+        self._pockets(v, x_rest, front[0])
         self._cap(v)
         eyes = self._eyeballs(p)
         poles = np.array([self._bottom_pole(v), self._crown_pole(v)])
@@ -312,10 +314,13 @@ class HeadShape:
         lips = front * gauss(np.hypot(x / 30.0, (y - MOUTH_Y) / 14.0))
         nose_tip = front * gauss(np.hypot(x / 16.0, (y + 36.0) / 16.0))
         nose_base = front * gauss(np.hypot(x / 18.0, (y + 42.0) / 12.0))
-        eyes = front * gauss(np.hypot((np.abs(x) - EYE_X) / 18.0, y / 15.0))
+        # flat-topped around each eye, so lids and the skin around the eyeball move as one piece
+        eyes = front * np.exp(-0.5 * np.hypot((np.abs(x) - EYE_X) / 26.0, y / 18.0) ** 4)
         dy = 3.0 * p.get("brow_height", 0.0) * brow - 3.5 * p.get("nose_length", 0.0) * nose_tip
         dx = (0.1 * p.get("mouth_width", 0.0) * lips + 0.13 * p.get("nose_width", 0.0) * nose_base) * x
         dx += (_eye_x(p) - EYE_X) * np.sign(x) * eyes
+        # A wider face widens the head but not the eyes' surroundings (the eyeballs stay put).
+        dx += 0.035 * p.get("face_width", 0.0) * x * (1.0 - eyes)
         v[..., 0] += dx
         v[..., 1] += dy
 
@@ -334,7 +339,8 @@ class HeadShape:
             k = 1.5
             v[..., 2] = np.where(near, 0.5 * (a + b + np.sqrt((a - b) ** 2 + k * k)), a)
 
-    def _pockets(self, v: np.ndarray, front: np.ndarray, p: Mapping[str, float]) -> None:
+    def _pockets(self, v: np.ndarray, x_rest: np.ndarray, front: np.ndarray) -> None:
+        """Lay each slit's pocket rows between its two margins, folded in behind them."""
         g = self.grid
         for kind, (lo, up), depth, bulge in (
             (ROW_EYE_POCKET, g.eye_rows, 10.0, 0.0),
@@ -343,13 +349,11 @@ class HeadShape:
             rows = np.flatnonzero(g.row_kind == kind)
             s = g.row_s[rows][:, None, None]
             a, b = v[lo][None], v[up][None]
-            mid = 0.5 * (a + b)
-            x = mid[..., 0]
+            x = 0.5 * (x_rest[lo] + x_rest[up])[None]
             if kind == ROW_EYE_POCKET:
-                win = self.eye_params(x[0], front, p, _eye_x(p))[0][None] ** 0.7
+                win = self.eye_params(x[0], front, {})[0][None] ** 0.7
             else:
-                mw = MOUTH_HALF_WIDTH * (1.0 + 0.1 * p.get("mouth_width", 0.0))
-                win = front * np.clip(1.0 - (x / mw) ** 2, 0.0, None) ** 0.5
+                win = front * np.clip(1.0 - (x / MOUTH_HALF_WIDTH) ** 2, 0.0, None) ** 0.5
             pos = a + (b - a) * s
             pos[..., 2] -= depth * win * np.sin(np.pi * s[..., 0]) ** 0.7
             pos[..., 1] -= bulge * win * np.sin(2.0 * np.pi * s[..., 0])
