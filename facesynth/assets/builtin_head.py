@@ -3,7 +3,8 @@
 `build_builtin_pack()` generates it with numpy alone (no download, no data files): a closed
 head-and-neck skin of ~26k vertices with an eye slit and a mouth slit folding into pockets,
 separate eyeballs (sclera + iris), 16 identity modes (coefficient 1 = one plausible standard
-deviation), 35 ARKit-named expression shapes and 68 iBUG landmarks. Each basis shape is the
+deviation; names in `provenance['identity_names']`), 53 ARKit-named expression shapes (ARKit's
+52 without tongueOut, with cheekPuff and browInnerUp split into _L/_R) and 68 iBUG landmarks. Each basis shape is the
 shape function (`builtin_head_shape`) at one parameter = 1 minus the same at rest, so the
 result is deterministic: the same code gives byte-identical arrays. `load_pack('builtin')`
 caches the result as a pack file.
