@@ -88,7 +88,9 @@ UV_CENTRED_IRIS: dict[str, tuple[float, float, float, float]] = {
     "ict-facekit": (0.5, 0.5, 0.13, 0.045),
 }
 SCLERA_WHITE = (0.80, 0.76, 0.72)
-IRIS_DARKENING = 0.35  # the limbal ring and ICT's inner iris mesh: the iris colour darkened
+IRIS_DARKENING = 0.35
+LASH_STRANDS_PER_UV = 150.0  # wave scale along U; ICT's lash strip spans ~0.5 in U
+LASH_OPACITY = 0.8  # the limbal ring and ICT's inner iris mesh: the iris colour darkened
 
 # Object attributes (custom properties of the head object) that the shaders read.
 ATTR_SKIN = "facesynth_skin_albedo"
@@ -286,12 +288,24 @@ def _eye_with_iris(bpy: Any, hm: HeadMaterials, centre_uv: tuple[float, float], 
 
 
 def _lashes(bpy: Any) -> Any:
-    """Eyelash strips without an alpha texture: dark and half see-through, so the lash line reads
-    as a soft darkening instead of an opaque band."""
-    mat, _, bsdf = _new_material(bpy, "facesynth_eyelashes")
+    """Eyelash strips without an alpha texture: thin procedural strands across the strip (bands
+    along U, which runs along the lid in ICT's layout), so the lash line reads as hair instead of
+    an opaque band lying on the skin."""
+    mat, tree, bsdf = _new_material(bpy, "facesynth_eyelashes")
+    nodes, links = tree.nodes, tree.links
     bsdf.inputs["Base Color"].default_value = (0.012, 0.008, 0.006, 1.0)
     bsdf.inputs["Roughness"].default_value = 0.45
-    bsdf.inputs["Alpha"].default_value = 0.3
+    uv = nodes.new("ShaderNodeUVMap")
+    bands = nodes.new("ShaderNodeTexWave")
+    bands.wave_type, bands.bands_direction = "BANDS", "X"
+    bands.inputs["Scale"].default_value = LASH_STRANDS_PER_UV
+    bands.inputs["Distortion"].default_value = 2.0
+    links.new(uv.outputs["UV"], bands.inputs["Vector"])
+    strands = nodes.new("ShaderNodeMapRange")  # keep the crests: thin strands, wide gaps
+    strands.inputs["From Min"].default_value, strands.inputs["From Max"].default_value = 0.75, 0.95
+    strands.inputs["To Max"].default_value = LASH_OPACITY
+    links.new(bands.outputs["Fac"], strands.inputs["Value"])
+    links.new(strands.outputs["Result"], bsdf.inputs["Alpha"])
     return mat
 
 
