@@ -205,3 +205,12 @@ def test_indices_and_limit() -> None:
     assert select_indices(50, indices="0-2,20,30-31") == [0, 1, 2, 20, 30, 31]
     assert select_indices(50, indices="0-9", shard_index=1, shard_count=3) == [1, 4, 7]
     assert select_indices(50, limit=3) == [0, 1, 2]
+
+
+def test_area_lights_get_a_quarter_of_the_drawn_watts() -> None:
+    r = parse_recipe("name: l\nsamples: 200\nlights: {count: 1, kinds: [area, point], energy_w: [40, 80]}\n")
+    by_kind: dict[str, list[float]] = {"area": [], "point": []}
+    for s in plan(r):
+        by_kind[s.lights[0].kind].append(s.lights[0].energy)
+    assert by_kind["area"] and by_kind["point"]
+    assert all(10 <= e <= 20 for e in by_kind["area"]) and all(40 <= e <= 80 for e in by_kind["point"])

@@ -245,7 +245,8 @@ class Lights(_Section):
     kinds: list[Literal["point", "area", "spot", "sun"]] = Field(default_factory=lambda: ["point", "area"],
                                                                  min_length=1)
     energy_w: Energy = Field(default_factory=lambda: Energy(min=20, max=150),
-                             description="Watts for point/area/spot lights.")
+                             description="Watts for point/spot lights; area lights get a quarter of the drawn "
+                             "value (same on-axis intensity as a point light). Metadata records the watts used.")
     sun_strength: Strength = Field(default_factory=lambda: Strength(min=1, max=4),
                                    description="Irradiance of sun lights, W/m².")
     color_temperature_k: Kelvin = Field(default_factory=lambda: Kelvin(min=3000, max=6500))
