@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 import yaml
 
-from facesynth.farm.face_model import load_face_model
 from facesynth.geometry.pose import pose_sample
 from facesynth.recipe import load_recipe, parse_recipe
+from facesynth.render.face_model import load_face_model
 from facesynth.sampling import sample_spec
 
 bpy = pytest.importorskip("bpy")

@@ -8,20 +8,16 @@ every sample goes through `RenderSession.update`, the very code the worker runs 
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from facesynth.farm.face_model import load_face_model
 from facesynth.farm.producer import prepare, resolve_spec_paths
 from facesynth.geometry.pose import Posed
 from facesynth.recipe import LoadedRecipe, load_recipe
-from facesynth.render.lights import LightPool
+from facesynth.render.face_model import load_face_model
 from facesynth.render.session import RenderSession
-from facesynth.render.world import World
 from facesynth.sampling.spec import SampleSpec
 
 TAG = "facesynth_addon"
@@ -32,34 +28,19 @@ class SceneSession(RenderSession):
     """A RenderSession on an existing scene: nothing is reset, only facesynth objects are added."""
 
     def __init__(self, bpy: Any, scene: Any, pack: Any) -> None:
-        self._bpy = bpy
-        self.pack = pack
-        self.threads = 0
-        self.counters = {"meshes_created": 0, "materials_created": 0, "renders": 0, "lights_created": 0}
-        self._tmp = Path(tempfile.mkdtemp(prefix="facesynth-addon-"))
-        self._device = None
-        self.scene = scene
-        filepath = scene.render.filepath
-        self._setup_scene(scene)
-        scene.render.filepath = filepath  # the artist's output path stays theirs
-        self.materials = self._build_head(bpy, scene, pack)
-        cam_data = bpy.data.cameras.new("facesynth_camera")
-        self.camera = bpy.data.objects.new("facesynth_camera", cam_data)
-        scene.collection.objects.link(self.camera)
-        scene.camera = self.camera
-        if scene.world is not None and not scene.world.get(TAG):
-            scene.world.use_fake_user = True  # the artist's world survives saving once ours replaces it
-        self.world = World(bpy, scene)
-        self.lights = LightPool(bpy, scene.collection)
+        artists_world = scene.world if scene.world is not None and not scene.world.get(TAG) else None
+        super().__init__(pack, scene=scene)
+        if artists_world is not None:
+            artists_world.use_fake_user = True  # the artist's world survives saving once ours replaces it
         for block in (self.head, self.mesh, self.camera, self.world.world, *self.materials.by_role.values()):
             block[TAG] = True
 
-    def apply(self, spec: SampleSpec, vertices: np.ndarray, posed: Posed) -> None:
-        """What `render()` does before Blender renders: render settings, then the scene update."""
-        self._apply_render_settings(spec)
-        self.update(spec, vertices, posed)
+    def apply(self, spec: SampleSpec, vertices: np.ndarray, posed: Posed):  # type: ignore[override]
+        """The worker's `RenderSession.apply`, then tag the pooled lights it may have created."""
+        choice = super().apply(spec, vertices, posed)
         for obj in self.lights.objects:
             obj[TAG] = True
+        return choice
 
     def alive(self) -> bool:
         """False once Blender freed our objects (file reloaded, objects deleted)."""

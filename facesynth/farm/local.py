@@ -68,10 +68,10 @@ def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | N
                    force_new: bool = False, progress: bool = True,
                    overrides: tuple[str, ...] | list[str] = ()) -> RunReport:
     """Render the selected samples of a recipe into `out`, skipping those already complete."""
-    from facesynth.farm.face_model import load_face_model
     from facesynth.farm.producer import SampleProducer
     from facesynth.render import RenderSession
     from facesynth.render._bpy import import_bpy
+    from facesynth.render.face_model import load_face_model
 
     start = time.perf_counter()
     loaded = load_recipe(recipe_path, overrides)

@@ -59,9 +59,9 @@ def contact_sheet(tiles: list[np.ndarray], captions: list[str], columns: int | N
 def preview_sheet(recipe: str | Path, n: int, out_png: str | Path, *, samples: int = 8,
                   scale: float = 0.5) -> Path:
     """Render the first `n` samples of `recipe` small and fast into a captioned grid PNG."""
-    from facesynth.farm.face_model import load_face_model
     from facesynth.geometry.pose import pose_sample
     from facesynth.recipe import load_recipe
+    from facesynth.render.face_model import load_face_model
     from facesynth.render.session import RenderSession
     from facesynth.sampling import sample_spec
 

@@ -56,11 +56,20 @@ def _region_names() -> dict[int, str]:
 class RenderSession:
     """Builds the scene for `pack` once; `render(spec, vertices_model, posed)` per sample."""
 
-    def __init__(self, pack: Any, *, threads: int = 0) -> None:
+    def __init__(self, pack: Any, *, threads: int = 0, scene: Any = None) -> None:
+        """Build the head, camera, world and lights once.
+
+        With `scene=None` (the render worker) Blender is reset to factory settings and renders go
+        to a private scratch file. With a scene (the Blender add-on), nothing is reset: facesynth's
+        objects are added to that scene and its output path stays the artist's.
+        """
         bpy = self._bpy = import_bpy()
-        bpy.ops.wm.read_factory_settings(use_empty=True)
-        # Never run Python embedded in .blend files we might open (textures, user characters).
-        bpy.context.preferences.filepaths.use_scripts_auto_execute = False
+        own_blender = scene is None
+        if own_blender:
+            bpy.ops.wm.read_factory_settings(use_empty=True)
+            # Never run Python embedded in .blend files we might open (textures, user characters).
+            bpy.context.preferences.filepaths.use_scripts_auto_execute = False
+            scene = bpy.context.scene
         self.pack = pack
         self.threads = int(threads)
         self.counters: dict[str, int] = {"meshes_created": 0, "materials_created": 0, "renders": 0,
@@ -69,8 +78,11 @@ class RenderSession:
         self._tmp = Path(tempfile.mkdtemp(prefix="facesynth-render-"))
         self._device: tuple[tuple[str, bool], DeviceChoice] | None = None
         self._scene_changed = True
-        scene = self.scene = bpy.context.scene
+        self.scene = scene
+        artists_output = scene.render.filepath
         self._setup_scene(scene)
+        if not own_blender:
+            scene.render.filepath = artists_output
         self.materials = self._build_head(bpy, scene, pack)
         cam_data = bpy.data.cameras.new("facesynth_camera")
         self.camera = bpy.data.objects.new("facesynth_camera", cam_data)
@@ -178,12 +190,18 @@ class RenderSession:
         subj = spec.subject
         self.materials.update(self.head, subj.skin_tone, subj.iris_color, dict(subj.textures), spec.id)
 
+    def apply(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any) -> DeviceChoice:
+        """Everything a render does before Cycles runs: render settings, then the scene update.
+        The Blender add-on calls this to show sample N exactly as the worker renders it."""
+        choice = self._apply_render_settings(spec)
+        self.update(spec, vertices_model, posed)
+        return choice
+
     def render(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any, *,
                depth: bool = False) -> RenderResult:
         t0 = time.perf_counter()
         writes = write_count()
-        choice = self._apply_render_settings(spec)
-        self.update(spec, vertices_model, posed)
+        choice = self.apply(spec, vertices_model, posed)
         self.counters["last_sample_writes"] = write_count() - writes
         if self._scene_changed:
             # With persistent data, Cycles ignores changed scene settings (samples, seed, film...)
