@@ -1,9 +1,8 @@
 """Build a recipe's sample N into the open Blender scene with the render worker's own code.
 
-`RenderSession.__init__` resets Blender (read_factory_settings), which would throw away the
-artist's file, so `SceneSession` sets up the same parts on the given scene instead and otherwise
-IS a RenderSession: head mesh, materials, camera, world and lights are built by its methods and
-every sample goes through `RenderSession.update`, the very code the worker runs before it renders.
+`SceneSession` is a `RenderSession(pack, scene=scene)`: built into the artist's open scene
+without resetting Blender, with every sample going through `RenderSession.apply`, the very code
+the worker runs before it renders. It only adds tags so the add-on can find its own objects.
 """
 
 from __future__ import annotations
