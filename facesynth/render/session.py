@@ -20,7 +20,7 @@ import OpenEXR
 
 from facesynth.errors import WorkError
 from facesynth.render import background as bgmod
-from facesynth.render._bpy import import_bpy
+from facesynth.render._bpy import blender_output_to, import_bpy
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
 from facesynth.render.lights import LightPool
 from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
@@ -76,6 +76,8 @@ class RenderSession:
                                          "lights_created": 0, "last_sample_writes": 0}
         """`last_sample_writes`: Blender properties the last render changed (0 for a repeat)."""
         self._tmp = Path(tempfile.mkdtemp(prefix="facesynth-render-"))
+        self.log_path = self._tmp / "blender.log"
+        """Blender's own console output of this session's renders."""
         self._device: tuple[tuple[str, bool], DeviceChoice] | None = None
         self._scene_changed = True
         self.scene = scene
@@ -209,7 +211,8 @@ class RenderSession:
             self.scene.update_tag()
             self._scene_changed = False
         t1 = time.perf_counter()
-        self._bpy.ops.render.render(write_still=True)
+        with blender_output_to(self.log_path):
+            self._bpy.ops.render.render(write_still=True)
         self.counters["renders"] += 1
         t2 = time.perf_counter()
         rgba, depth_m = read_multilayer(Path(self.scene.render.filepath), want_depth=depth)
