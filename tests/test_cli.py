@@ -73,3 +73,14 @@ def test_import_facesynth_is_light() -> None:
             "print(int('bpy' in sys.modules), int('torch' in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "0"]
+
+
+def test_set_overrides_and_their_errors(capsys) -> None:
+    code, out, _ = _run(["plan", QUICKSTART, "--limit", "1", "--set", "camera.resolution=64x80",
+                         "--set", "render.samples=2"], capsys)
+    row = json.loads(out)
+    assert code == 0 and (row["camera"]["width"], row["camera"]["height"], row["render"]["samples"]) == (64, 80, 2)
+    code, _, err = _run(["plan", QUICKSTART, "--set", "camera.distance_mm=[5,1]"], capsys)
+    assert code == 2
+    assert err.strip() == ("error: camera.distance_mm: minimum 5 is greater than maximum 1 "
+                           "(from --set camera.distance_mm=[5,1])")

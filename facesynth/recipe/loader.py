@@ -69,7 +69,14 @@ def load_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     if overrides:
         text = apply_overrides(text, overrides, name)
         raw = text.encode("utf-8")
-    recipe = parse_recipe(text, name)
+        try:
+            recipe = parse_recipe(text, name)
+        except RecipeError as exc:  # the file itself was valid: the overrides broke it
+            where = f"from --set {'; '.join(overrides)}"
+            raise RecipeError([re.sub(rf"\({re.escape(name)}(:\d+)?\)$", f"({where})", p)
+                               for p in exc.problems]) from None
+    else:
+        recipe = parse_recipe(text, name)
     loaded = LoadedRecipe(recipe, path, text, hashlib.sha256(raw).hexdigest(), path.resolve().parent)
     problems = list(_check_paths(loaded, _line_map_or_empty(text)))
     if problems:
