@@ -107,22 +107,10 @@ def _mount() -> None:
     if _mounted:
         return
     _mounted = True
-    app.add_typer(_module("facesynth.assets.commands").app, name="assets",
+    app.add_typer(import_module("facesynth.assets.commands").app, name="assets",
                   help="Face packs and other assets: list, import, fetch.")
     for module in ("facesynth.farm.commands", "facesynth.render.commands", "facesynth.io.commands"):
-        _module(module).register(app)
-
-
-def _module(name: str):  # TODO(integration): plain import_module once every package has landed
-    try:
-        return import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        import types
-
-        stub = types.SimpleNamespace(app=typer.Typer(), register=lambda app: None)
-        return stub
+        import_module(module).register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
