@@ -62,8 +62,8 @@ class SampleProducer:
         result = self.session.render(resolve_spec_paths(self.loaded, spec), vertices, posed)
         meta = build_metadata(spec, self.pack, posed, labels, recipe_sha256=self.loaded.sha256,
                               facesynth_version=__version__, blender_version=self.blender_version)
-        meta["render"]["device"] = result.device
-        meta["timings_s"] = {k: round(v, 4) for k, v in result.timings.items()}
+        # Timings and the device actually used vary by machine and run; metadata must not, so
+        # they are not recorded per sample (the recipe's render.device is).
         self.writer.write_sample(index, spec.id, self._outputs(spec, labels, result.rgb), meta)
         return spec
 
