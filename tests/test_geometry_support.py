@@ -57,7 +57,8 @@ def sample_spec(
         environment=EnvironmentSpec(source="builtin:studio", strength=0.5, rotation_deg=90.0),
         background=BackgroundSpec(kind="solid", color=(0.1, 0.1, 0.1)),
         render=RenderSpec(engine="cycles", samples=16, adaptive_threshold=0.01, denoise=True, device="cpu",
-                          gpu_fallback_to_cpu=True, threads=1, max_bounces=4, seed=99, rgb_bit_depth=8),
+                          gpu_fallback_to_cpu=True, threads=1, max_bounces=4, light_tree="auto", seed=99,
+                          rgb_bit_depth=8),
         posmap=PosmapSpec(size=256, crop_scale=1.5, crop_jitter=crop_jitter, write_crop_rgb=True),
         outputs=outputs,
     )

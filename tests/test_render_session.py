@@ -211,3 +211,22 @@ def test_changed_render_settings_take_effect_with_persistent_data(session, pack)
     assert np.array_equal(rgb(seed=1), first)
     hdri = _render(session, pack, base.model_copy(update={"background": BackgroundSpec(kind="hdri")})).rgb
     assert not np.array_equal(hdri, first)  # film transparency switched off: the world shows
+
+
+def test_light_tree_switch_reaches_cycles_both_ways(session, pack) -> None:
+    # `auto` flips the light tree between samples with one and with several lamps; a flip that
+    # persistent data swallowed would leave the second image of each pair different from the first.
+    second_lamp = KEY_LIGHT.model_copy(update={"azimuth_deg": -40.0, "energy": 5.0})
+    one = quick_spec(lights=(KEY_LIGHT,), background=BackgroundSpec(kind="solid"), samples=8)
+    two = one.model_copy(update={"lights": (KEY_LIGHT, second_lamp)})
+
+    def rgb(spec, light_tree):
+        return _render(session, pack, spec.model_copy(
+            update={"render": spec.render.model_copy(update={"light_tree": light_tree})})).rgb
+
+    tree_on, tree_off = rgb(one, "on"), rgb(one, "off")
+    assert not np.array_equal(tree_on, tree_off)
+    assert np.array_equal(rgb(one, "auto"), tree_off)  # one lamp: auto = off
+    assert np.array_equal(rgb(one, "on"), tree_on)
+    two_on = rgb(two, "on")
+    assert np.array_equal(rgb(two, "off"), rgb(two, "off")) and np.array_equal(rgb(two, "auto"), two_on)

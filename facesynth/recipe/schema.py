@@ -309,6 +309,8 @@ class Render(_Section):
     gpu_fallback_to_cpu: bool = False
     threads: int = Field(0, ge=0, le=1024, description="0 = all cores.")
     max_bounces: int = Field(8, ge=0, le=1024)
+    light_tree: Literal["auto", "on", "off"] = Field(
+        "auto", description="Cycles' light tree; auto: on only when the sample has two or more lamps.")
     rgb_bit_depth: Literal[8, 16] = 8
 
     @model_validator(mode="before")

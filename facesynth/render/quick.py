@@ -46,7 +46,7 @@ def quick_spec(
 ) -> SampleSpec:
     render = dict(engine="cycles", samples=samples, adaptive_threshold=adaptive_threshold,
                   denoise=denoise, device="cpu", gpu_fallback_to_cpu=False, threads=0,
-                  max_bounces=max_bounces, seed=index, rgb_bit_depth=8)
+                  max_bounces=max_bounces, light_tree="auto", seed=index, rgb_bit_depth=8)
     render.update(render_overrides)
     return SampleSpec(
         index=index,

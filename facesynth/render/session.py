@@ -21,6 +21,7 @@ import OpenEXR
 from facesynth.errors import WorkError
 from facesynth.render import background as bgmod
 from facesynth.render._bpy import blender_output_to, import_bpy
+from facesynth.render.cycles_settings import cycles_settings
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
 from facesynth.render.lights import LightPool
 from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
@@ -130,15 +131,7 @@ class RenderSession:
         cy = self.scene.cycles
         threads = self.threads or int(r.threads)
         writes = [
-            assign(cy, "samples", int(r.samples)),
-            assign(cy, "use_adaptive_sampling", r.adaptive_threshold > 0),
-            assign(cy, "adaptive_threshold", float(r.adaptive_threshold)),
-            assign(cy, "use_denoising", bool(r.denoise)),
-            assign(cy, "max_bounces", int(r.max_bounces)),
-            assign(cy, "diffuse_bounces", min(int(r.max_bounces), 4)),
-            assign(cy, "glossy_bounces", min(int(r.max_bounces), 4)),
-            assign(cy, "transmission_bounces", min(int(r.max_bounces), 8)),
-            assign(cy, "seed", int(r.seed)),
+            *(assign(cy, key, value) for key, value in cycles_settings(r, len(spec.lights)).items()),
             assign(self.scene.render, "threads_mode", "FIXED" if threads > 0 else "AUTO"),
             threads > 0 and assign(self.scene.render, "threads", threads),
         ]

@@ -309,6 +309,7 @@ def _render(r: Recipe, rng: np.random.Generator) -> RenderSpec:
         gpu_fallback_to_cpu=rd.gpu_fallback_to_cpu,
         threads=rd.threads,
         max_bounces=rd.max_bounces,
+        light_tree=rd.light_tree,
         seed=int(rng.integers(RENDER_SEED_MAX)),
         rgb_bit_depth=rd.rgb_bit_depth,
     )

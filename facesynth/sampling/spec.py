@@ -114,6 +114,7 @@ class RenderSpec(_Frozen):
     gpu_fallback_to_cpu: bool
     threads: int
     max_bounces: int
+    light_tree: Literal["auto", "on", "off"]
     seed: int
     rgb_bit_depth: Literal[8, 16]
 
