@@ -19,7 +19,7 @@ from facesynth.render.color import kelvin_to_rgb
 from facesynth.render.cycles_settings import cycles_settings, light_tree_enabled
 from facesynth.render.device import choose_device
 from facesynth.render.materials import HIDDEN, role_of, skin_albedo
-from facesynth.render.quick import quick_spec
+from facesynth.render.quick import KEY_LIGHT, quick_spec
 from facesynth.render.units import depth_to_mm, matrix_to_m, points_to_m
 from facesynth.sampling.spec import BackgroundSpec
 
@@ -37,17 +37,20 @@ def test_gpu_missing_is_a_clear_user_error_or_explicit_fallback() -> None:
     assert c.device == "CPU" and "no OptiX/CUDA" in c.note
 
 
-def test_light_tree_auto_follows_lamp_count_and_presets_map_to_cycles() -> None:
-    assert [light_tree_enabled("auto", n) for n in range(4)] == [False, False, True, True]
-    assert light_tree_enabled("on", 0) and not light_tree_enabled("off", 5)
+def test_light_tree_auto_follows_the_lamps_and_presets_map_to_cycles() -> None:
+    lamp = KEY_LIGHT
+    sun = KEY_LIGHT.model_copy(update={"kind": "sun"})
+    assert [light_tree_enabled("auto", (lamp,) * n) for n in range(5)] == [False, False, False, True, True]
+    assert not light_tree_enabled("auto", (lamp, lamp, sun))
+    assert light_tree_enabled("on", ()) and not light_tree_enabled("off", (lamp,) * 5)
     render = quick_spec(samples=64, adaptive_threshold=0.01, denoise=True, max_bounces=12).render
-    settings = cycles_settings(render, lamps=1)
+    settings = cycles_settings(render, (lamp,))
     assert settings["samples"] == 64 and settings["use_adaptive_sampling"] and settings["use_denoising"]
     assert (settings["diffuse_bounces"], settings["glossy_bounces"], settings["transmission_bounces"]) == (4, 4, 8)
-    assert not settings["use_light_tree"] and cycles_settings(render, lamps=3)["use_light_tree"]
+    assert not settings["use_light_tree"] and cycles_settings(render, (lamp,) * 3)["use_light_tree"]
     no_adapt = render.model_copy(update={"adaptive_threshold": 0.0, "light_tree": "on"})
-    assert cycles_settings(no_adapt, lamps=0)["use_light_tree"]
-    assert not cycles_settings(no_adapt, lamps=0)["use_adaptive_sampling"]
+    assert cycles_settings(no_adapt, ())["use_light_tree"]
+    assert not cycles_settings(no_adapt, ())["use_adaptive_sampling"]
 
 
 def test_blackbody_warm_to_cool() -> None:

@@ -214,11 +214,12 @@ def test_changed_render_settings_take_effect_with_persistent_data(session, pack)
 
 
 def test_light_tree_switch_reaches_cycles_both_ways(session, pack) -> None:
-    # `auto` flips the light tree between samples with one and with several lamps; a flip that
+    # `auto` flips the light tree between samples with one and with three lamps; a flip that
     # persistent data swallowed would leave the second image of each pair different from the first.
-    second_lamp = KEY_LIGHT.model_copy(update={"azimuth_deg": -40.0, "energy": 5.0})
+    fill = KEY_LIGHT.model_copy(update={"azimuth_deg": -40.0, "energy": 5.0})
+    rim = KEY_LIGHT.model_copy(update={"azimuth_deg": 160.0, "energy": 8.0})
     one = quick_spec(lights=(KEY_LIGHT,), background=BackgroundSpec(kind="solid"), samples=8)
-    two = one.model_copy(update={"lights": (KEY_LIGHT, second_lamp)})
+    three = one.model_copy(update={"lights": (KEY_LIGHT, fill, rim)})
 
     def rgb(spec, light_tree):
         return _render(session, pack, spec.model_copy(
@@ -228,5 +229,7 @@ def test_light_tree_switch_reaches_cycles_both_ways(session, pack) -> None:
     assert not np.array_equal(tree_on, tree_off)
     assert np.array_equal(rgb(one, "auto"), tree_off)  # one lamp: auto = off
     assert np.array_equal(rgb(one, "on"), tree_on)
-    two_on = rgb(two, "on")
-    assert np.array_equal(rgb(two, "off"), rgb(two, "off")) and np.array_equal(rgb(two, "auto"), two_on)
+    three_on, three_off = rgb(three, "on"), rgb(three, "off")
+    assert not np.array_equal(three_on, three_off)
+    assert np.array_equal(rgb(three, "auto"), three_on)  # three lamps, no sun: auto = on
+    assert np.array_equal(rgb(three, "off"), three_off)

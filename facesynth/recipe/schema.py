@@ -310,7 +310,7 @@ class Render(_Section):
     threads: int = Field(0, ge=0, le=1024, description="0 = all cores.")
     max_bounces: int = Field(8, ge=0, le=1024)
     light_tree: Literal["auto", "on", "off"] = Field(
-        "auto", description="Cycles' light tree; auto: on only when the sample has two or more lamps.")
+        "auto", description="Cycles' light tree; auto: on only with three or more lamps and no sun.")
     rgb_bit_depth: Literal[8, 16] = 8
 
     @model_validator(mode="before")

@@ -131,7 +131,7 @@ class RenderSession:
         cy = self.scene.cycles
         threads = self.threads or int(r.threads)
         writes = [
-            *(assign(cy, key, value) for key, value in cycles_settings(r, len(spec.lights)).items()),
+            *(assign(cy, key, value) for key, value in cycles_settings(r, spec.lights).items()),
             assign(self.scene.render, "threads_mode", "FIXED" if threads > 0 else "AUTO"),
             threads > 0 and assign(self.scene.render, "threads", threads),
         ]
