@@ -77,6 +77,8 @@ def test_values_match_the_sample(sample) -> None:
     # Written as the decimals the recipe gave (shortest float32 round trip), not float32 noise.
     assert fm["expression"] == {"cheekPuff_L": 0.4, "cheekPuff_R": 0.4, "eyeBlink_L": 0.7}
     assert fm["pack_sha256"] == pack.sha256
+    # the sample has an area lamp and a sun: `auto` leaves Cycles' light tree off, and says so
+    assert (meta["render"]["light_tree"], meta["render"]["light_tree_used"]) == ("auto", False)
 
 
 def test_posmap_entry_only_with_posmap(sample) -> None:

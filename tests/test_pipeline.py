@@ -229,3 +229,7 @@ def test_same_recipe_gives_identical_files_whatever_the_sharding(tmp_path: Path,
     for rel in files:
         assert (whole / rel).read_bytes() == (sharded / rel).read_bytes(), f"{rel} differs"
     assert len(list((sharded / "index").glob("*.jsonl"))) == 2, "one index file per shard process"
+    # the samples switch Cycles' light tree both ways and change lamp kinds under a tree-off
+    # render: the case where a worker's history would leak into the pixels (RenderSession)
+    tree_used = [s.meta["render"]["light_tree_used"] for s in open_dataset(whole)]
+    assert True in tree_used and tree_used.count(False) >= 2

@@ -16,12 +16,12 @@ from facesynth.assets.regions import REGIONS
 from facesynth.errors import MissingDependencyError, UserError
 from facesynth.render import background as bg
 from facesynth.render.color import kelvin_to_rgb
-from facesynth.render.cycles_settings import cycles_settings, light_tree_enabled
+from facesynth.render.cycles_settings import cycles_settings
 from facesynth.render.device import choose_device
 from facesynth.render.materials import HIDDEN, role_of, skin_albedo
 from facesynth.render.quick import KEY_LIGHT, quick_spec
 from facesynth.render.units import depth_to_mm, matrix_to_m, points_to_m
-from facesynth.sampling.spec import BackgroundSpec
+from facesynth.sampling.spec import BackgroundSpec, light_tree_enabled
 
 
 def test_gpu_prefers_optix_then_cuda() -> None:

@@ -233,3 +233,19 @@ def test_light_tree_switch_reaches_cycles_both_ways(session, pack) -> None:
     assert not np.array_equal(three_on, three_off)
     assert np.array_equal(rgb(three, "auto"), three_on)  # three lamps, no sun: auto = on
     assert np.array_equal(rgb(three, "off"), three_off)
+
+
+def test_cycles_restarts_only_when_tree_off_lamp_kinds_change(session, pack) -> None:
+    # see RenderSession._keep_pixels_reproducible; test_pipeline checks the pixels across shards
+    point = KEY_LIGHT.model_copy(update={"kind": "point", "azimuth_deg": -40.0})
+    base = quick_spec(background=BackgroundSpec(kind="solid"), lights=(point,))
+
+    def resets_after(*light_sets):
+        before = session.counters["cycles_resets"]
+        for lights in light_sets:
+            _render(session, pack, base.model_copy(update={"lights": lights}))
+        return session.counters["cycles_resets"] - before
+
+    assert resets_after((point,), (point,), (point.model_copy(update={"energy": 3.0}),)) <= 1  # same kinds
+    assert resets_after((KEY_LIGHT, point)) == 1  # tree off (auto, two lamps), kinds changed
+    assert resets_after((KEY_LIGHT, point, point)) == 0  # three lamps: the tree is on

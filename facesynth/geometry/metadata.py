@@ -15,7 +15,7 @@ from facesynth.geometry.labels import Labels
 from facesynth.geometry.lights import light_pose
 from facesynth.geometry.pose import POSE_CONVENTION, Posed
 from facesynth.geometry.posmap import __doc__ as _POSMAP_DOC
-from facesynth.sampling.spec import SampleSpec
+from facesynth.sampling.spec import SampleSpec, light_tree_enabled
 
 META_VERSION = 1
 LANDMARK_ORDER = "iBUG/Multi-PIE 68, 0-indexed"
@@ -120,7 +120,8 @@ def build_metadata(
         "render": {"engine": spec.render.engine, "samples": spec.render.samples, "device": spec.render.device,
                    "seed": spec.render.seed, "denoise": spec.render.denoise,
                    "adaptive_threshold": float(spec.render.adaptive_threshold),
-                   "max_bounces": spec.render.max_bounces},
+                   "max_bounces": spec.render.max_bounces, "light_tree": spec.render.light_tree,
+                   "light_tree_used": light_tree_enabled(spec.render.light_tree, spec.lights)},
         "depth": {"kind": "planar camera z", "units": "mm", "no_surface": 0.0},
     }
     if len(lm.uv) == 68:  # packs without a landmark mapping have none to write

@@ -313,6 +313,12 @@ class Render(_Section):
         "auto", description="Cycles' light tree; auto: on only with three or more lamps and no sun.")
     rgb_bit_depth: Literal[8, 16] = 8
 
+    @field_validator("light_tree", mode="before")
+    @classmethod
+    def _yaml_on_off(cls, v: Any) -> Any:
+        # YAML 1.1 reads a bare `on` / `off` as a boolean
+        return ("on" if v else "off") if isinstance(v, bool) else v
+
     @model_validator(mode="before")
     @classmethod
     def _apply_preset(cls, v: Any) -> Any:

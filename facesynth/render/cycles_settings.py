@@ -1,28 +1,18 @@
 """RenderSpec -> the Cycles integrator settings a sample is rendered with (pure, no bpy).
 
 One table so the worker, the Blender add-on and the benches agree on what a preset means.
-Why the light tree depends on the lamps: on the ICT head (240x320, 32 spp, two HDRIs) Cycles'
-light tree cost noise or time with up to two lamps and whenever a sun lamp was present, and paid
-only with three or more point/spot/area lamps; the measurements are in docs/rendering.md.
+The light tree's `auto` rule lives with the spec (`light_tree_enabled`) so metadata records it too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from facesynth.sampling.spec import LightSpec, RenderSpec
+from facesynth.sampling.spec import LightSpec, RenderSpec, light_tree_enabled
 
 DIFFUSE_BOUNCES_MAX = 4  # skin converges with 4 (Blender's default too); the rest of max_bounces
 GLOSSY_BOUNCES_MAX = 4  # goes to transmission (eyes, glasses)
 TRANSMISSION_BOUNCES_MAX = 8
-LIGHT_TREE_MIN_LAMPS = 3
-
-
-def light_tree_enabled(mode: str, lights: tuple[LightSpec, ...]) -> bool:
-    """`auto`: on with three or more lamps, none of them a sun; `on` / `off` force it."""
-    if mode == "auto":
-        return len(lights) >= LIGHT_TREE_MIN_LAMPS and all(light.kind != "sun" for light in lights)
-    return mode == "on"
 
 
 def cycles_settings(r: RenderSpec, lights: tuple[LightSpec, ...]) -> dict[str, Any]:

@@ -74,8 +74,10 @@ class RenderSession:
         self.pack = pack
         self.threads = int(threads)
         self.counters: dict[str, int] = {"meshes_created": 0, "materials_created": 0, "renders": 0,
-                                         "lights_created": 0, "last_sample_writes": 0}
-        """`last_sample_writes`: Blender properties the last render changed (0 for a repeat)."""
+                                         "lights_created": 0, "last_sample_writes": 0, "cycles_resets": 0}
+        """`last_sample_writes`: Blender properties the last render changed (0 for a repeat);
+        `cycles_resets`: renders that dropped Cycles' persistent data (see `_keep_pixels_reproducible`)."""
+        self._lamp_kinds: tuple[str, ...] | None = None
         self._tmp = Path(tempfile.mkdtemp(prefix="facesynth-render-"))
         self.log_path = self._tmp / "blender.log"
         """Blender's own console output of this session's renders."""
@@ -198,6 +200,7 @@ class RenderSession:
         writes = write_count()
         choice = self.apply(spec, vertices_model, posed)
         self.counters["last_sample_writes"] = write_count() - writes
+        self._keep_pixels_reproducible(spec)
         if self._scene_changed:
             # With persistent data, Cycles ignores changed scene settings (samples, seed, film...)
             # unless the scene itself is tagged: measured on bpy 5.0.1, see tests.
@@ -224,6 +227,19 @@ class RenderSession:
         return RenderResult(rgb=rgb, depth_mm=None if depth_m is None else depth_to_mm(depth_m),
                             timings=timings, device=choice.device if not choice.note else
                             f"{choice.device} ({choice.note})")
+
+    def _keep_pixels_reproducible(self, spec: SampleSpec) -> None:
+        """Without the light tree, Cycles' persistent light list keeps the order of past samples'
+        lamps, so a sample's noise (not its expected value) would depend on which samples this
+        worker rendered before it, and shards would not reproduce an unsharded run. When the lamp
+        kinds change under a tree-off render, drop the persistent data: Cycles syncs afresh, as in
+        a new process (one scene sync, no Blender data rebuilt)."""
+        kinds = tuple(light.kind for light in spec.lights)
+        if not self.scene.cycles.use_light_tree and self._lamp_kinds not in (None, kinds):
+            self.scene.render.use_persistent_data = False  # its RNA update frees Cycles' session
+            self.scene.render.use_persistent_data = True
+            self.counters["cycles_resets"] += 1
+        self._lamp_kinds = kinds
 
     # -- bookkeeping -------------------------------------------------------------------------
     def datablock_counts(self) -> dict[str, int]:

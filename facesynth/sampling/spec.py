@@ -119,6 +119,18 @@ class RenderSpec(_Frozen):
     rgb_bit_depth: Literal[8, 16]
 
 
+LIGHT_TREE_MIN_LAMPS = 3
+
+
+def light_tree_enabled(mode: str, lights: tuple[LightSpec, ...]) -> bool:
+    """Whether Cycles' light tree is used. `auto`: on with three or more lamps, none a sun. On the
+    ICT head (240x320, 32 spp, two HDRIs) the tree cost noise or time with up to two lamps and
+    whenever a sun was present, and paid with three or more point/spot/area lamps (docs/rendering.md)."""
+    if mode == "auto":
+        return len(lights) >= LIGHT_TREE_MIN_LAMPS and all(light.kind != "sun" for light in lights)
+    return mode == "on"
+
+
 class PosmapSpec(_Frozen):
     size: int
     crop_scale: float
