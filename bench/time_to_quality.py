@@ -213,7 +213,7 @@ def plot(path: Path, curves: dict[str, list[tuple[int, float, float]]], ours: li
     for (label, curve), color in zip(curves.items(), ("0.3", "0.6"), strict=False):
         ax.plot([s for _n, s, _d in curve], [d for *_, d in curve], "o-", color=color, ms=4,
                 label=f"Blender's default Cycles settings, {label}")
-        for n, s, d in curve:
+        for n, s, d in curve if color == "0.3" else ():  # spp labels once: both curves share them
             ax.annotate(f"{n}", (s, d), textcoords="offset points", xytext=(4, -11), fontsize=7, color=color)
     ax.plot([s for *_, s, _d in ours], [d for *_, d in ours], "s", color="tab:blue", ms=7,
             label="facesynth presets")
