@@ -12,10 +12,13 @@ One ICT-FaceKit sample (480x640 by default; one key lamp and the studio HDRI), r
 Blender's time for a PSNR is read off that curve, interpolating log-time between the bracketing
 points. PSNR is taken on the 16-bit sRGB output over pixels whose centre sees skin (the numpy
 rasteriser's region map), eroded by one pixel to skip silhouettes. Times are the
-`bpy.ops.render.render` call (sync, path tracing, denoising).
+`bpy.ops.render.render` call (sync, path tracing, denoising). Under persistent data every timed
+render follows an identical untimed one, so a point is what a worker pays for its second and later
+samples, whatever the session rendered before; without persistent data each render starts afresh.
 
-    .venv/bin/python bench/time_to_quality.py                 # 480x640: about 35 min on 2 cores
+    .venv/bin/python bench/time_to_quality.py                 # 480x640: about 45 min on 2 cores
     .venv/bin/python bench/time_to_quality.py --scale 0.5     # 240x320: about 10 min
+    ... --ref-cache .cache/ttq_ref.npy   # keep the reference (20 of the 45 min at 480x640) for re-runs
 Target (issue 4): the default preset reaches >= 35 dB in at most half the time Blender's
 defaults need for the same PSNR. Writes docs/images/render_time_to_quality.png (or --plot PATH).
 """
@@ -119,6 +122,9 @@ def main() -> None:
     ap.add_argument("--ref-renders", type=int, default=4, help="seeds averaged into the reference")
     ap.add_argument("--max-spp", type=int, default=4096, help="largest sample count tried with Blender's defaults")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--ref-cache", type=Path, default=None,
+                    help="16-bit .npy of the averaged reference: read if present, else written (saves re-runs "
+                         "the reference's 20 min at 480x640; delete it when the scene or the look changes)")
     ap.add_argument("--plot", type=Path, default=Path(__file__).parents[1] / "docs/images/render_time_to_quality.png")
     args = ap.parse_args()
 
@@ -132,38 +138,32 @@ def main() -> None:
                           lights=(KEY_LIGHT,), distance_mm=650.0, rgb_bit_depth=16)
 
     def render(s: Any, *, warm: bool) -> tuple[np.ndarray, float]:
-        if warm:  # the first render of a group pays for rebuilt light sampling structures
+        if warm:  # under persistent data, time what a worker pays for the 2nd and later samples
             session.render(s, pack.neutral_mm, pose_sample(s, pack))
         res = session.render(s, pack.neutral_mm, pose_sample(s, pack))
         return res.rgb, res.timings["render"]
 
-    session.factory = {"use_adaptive_sampling": False, "use_denoising": False}
-    refs, ref_seconds = [], []
-    for k in range(args.ref_renders):
-        rgb, sec = render(spec(12345 + k, args.ref_spp), warm=False)
-        refs.append(rgb)
-        ref_seconds.append(sec)
-    ref = mean_in_linear_light(refs)
     mask = face_mask(pack, spec(0, 1))
-    pair_db = [psnr(refs[0], r, mask) for r in refs[1:]]
+    session.factory = {"use_adaptive_sampling": False, "use_denoising": False}
+    ref, ref_seconds, pair_db = reference(args, mask, lambda k: render(spec(12345 + k, args.ref_spp), warm=False))
 
     session.factory = None
     ours = []
     for name, c in RENDER_PRESETS.items():
         s = spec(1, c["samples"], c["adaptive_threshold"], c["denoise"], c["max_bounces"])
-        rgb, sec = render(s, warm=not ours)
+        rgb, sec = render(s, warm=True)
         ours.append((name, c, sec, psnr(rgb, ref, mask)))
 
     best_db = max(db for *_, db in ours)
     curves = {}
     for label, persistent in (("as shipped (persistent data off)", False), ("with persistent data on", True)):
         session.factory, session.persistent_data = {}, persistent
-        curves[label] = sweep(lambda n, first: render(spec(1, n), warm=first),
+        curves[label] = sweep(lambda n, _p=persistent: render(spec(1, n), warm=_p),
                               face_psnr=lambda rgb: psnr(rgb, ref, mask), stop_db=best_db, max_spp=args.max_spp)
 
     w, h = round(480 * args.scale), round(640 * args.scale)
     print(f"ICT sample {w}x{h}, {int(mask.sum())} face pixels. Reference: {args.ref_renders} x {args.ref_spp} spp "
-          f"averaged ({np.mean(ref_seconds):.1f} s each).")
+          f"averaged" + (f" ({np.mean(ref_seconds):.1f} s each)." if ref_seconds else f", read from {args.ref_cache}."))
     if pair_db:
         print(f"  two {args.ref_spp}-spp renders differ by {np.mean(pair_db):.2f} dB PSNR, so one alone would cap "
               f"any PSNR near {np.mean(pair_db) + 10 * np.log10(2):.1f} dB; the average caps it near "
@@ -189,12 +189,30 @@ def main() -> None:
     plot(args.plot, curves, ours, f"ICT head {w}x{h}; reference {args.ref_renders} x {args.ref_spp} spp")
 
 
+def reference(args: argparse.Namespace, mask: np.ndarray,
+              render_seed: Any) -> tuple[np.ndarray, list[float], list[float]]:
+    """(averaged reference, seconds per render, PSNR dB of each render after the first against the first);
+    read from --ref-cache when given and present (then no seconds and no spread)."""
+    if args.ref_cache is not None and args.ref_cache.is_file():
+        return np.load(args.ref_cache), [], []
+    refs, seconds = [], []
+    for k in range(args.ref_renders):
+        rgb, sec = render_seed(k)
+        refs.append(rgb)
+        seconds.append(sec)
+    ref = mean_in_linear_light(refs)
+    if args.ref_cache is not None:
+        with atomic_path(args.ref_cache) as tmp, open(tmp, "wb") as f:
+            np.save(f, ref)
+    return ref, seconds, [psnr(refs[0], r, mask) for r in refs[1:]]
+
+
 def sweep(render_spp: Any, face_psnr: Any, stop_db: float, max_spp: int) -> list[tuple[int, float, float]]:
     """(spp, seconds, dB) at 8, 16, 32, ... spp until `stop_db` is passed or `max_spp` reached."""
     rows: list[tuple[int, float, float]] = []
     samples = 8
     while samples <= max_spp:
-        rgb, sec = render_spp(samples, not rows)
+        rgb, sec = render_spp(samples)
         rows.append((samples, sec, face_psnr(rgb)))
         if rows[-1][2] >= stop_db:
             break
