@@ -14,6 +14,7 @@ from PIL import Image
 
 from facesynth.assets.regions import REGIONS
 from facesynth.errors import MissingDependencyError, UserError
+from facesynth.recipe.schema import RENDER_PRESETS, Render
 from facesynth.render import background as bg
 from facesynth.render.color import kelvin_to_rgb
 from facesynth.render.cycles_settings import cycles_settings
@@ -51,6 +52,16 @@ def test_light_tree_auto_follows_the_lamps_and_presets_map_to_cycles() -> None:
     no_adapt = render.model_copy(update={"adaptive_threshold": 0.0, "light_tree": "on"})
     assert cycles_settings(no_adapt, ())["use_light_tree"]
     assert not cycles_settings(no_adapt, ())["use_adaptive_sampling"]
+
+
+def test_default_preset_is_what_a_recipe_without_a_preset_gets() -> None:
+    # docs/rendering.md's time-to-quality figures were measured for this preset; a recipe that
+    # names no preset must render with exactly it
+    bare, named = Render(), Render(preset="default")
+    for key, value in RENDER_PRESETS["default"].items():
+        assert getattr(bare, key) == getattr(named, key) == value, key
+    assert RENDER_PRESETS["default"]["adaptive_threshold"] > 0  # the preset's speed comes from adaptive stops
+    assert Render(preset="final", samples=32).samples == 32  # explicit fields win over the preset
 
 
 def test_blackbody_warm_to_cool() -> None:
