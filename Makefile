@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # Re-install when pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
 
-.PHONY: demo test lint venv clean-venv
+.PHONY: demo test lint venv clean-venv bench bench-quick
 
 venv: $(STAMP)
 
@@ -30,6 +30,13 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# The performance suite (bench/runner.py): appends dated rows to bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 clean-venv:
 	rm -rf $(VENV)
