@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import trimesh
 
 
 def posed_mesh_ply(vertices_cam: np.ndarray, pack: Any) -> bytes:
     """Binary PLY bytes of the triangulated posed mesh; a face attribute `region` holds region ids."""
+    import trimesh  # slow to import (about half of a worker's start-up): only when a mesh is written
     mesh = trimesh.Trimesh(
         vertices=np.asarray(vertices_cam, dtype=np.float64),
         faces=np.asarray(pack.triangles),
