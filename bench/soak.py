@@ -32,11 +32,12 @@ RSS_GROWTH_MAX = 0.05
 
 def table(points: list[SoakPoint]) -> str:
     kinds = sorted({k for p in points for k in p.datablocks} - {"orphans"})
-    head = "| samples | RSS MB | s/sample (window) | orphans | " + " | ".join(kinds) + " |"
-    rows = [head, "|" + "---|" * (4 + len(kinds))]
+    head = "| samples | RSS MB | wall s/sample | CPU s/sample | orphans | " + " | ".join(kinds) + " |"
+    rows = [head, "|" + "---|" * (5 + len(kinds))]
     for p in points:
-        rows.append(f"| {p.samples} | {p.rss_mb:.0f} | {p.seconds_per_sample:.2f} | {p.datablocks.get('orphans', 0)} | "
-                    + " | ".join(str(p.datablocks.get(k, 0)) for k in kinds) + " |")
+        counts = " | ".join(str(p.datablocks.get(k, 0)) for k in kinds)
+        rows.append(f"| {p.samples} | {p.rss_mb:.0f} | {p.seconds_per_sample:.2f} | {p.cpu_seconds_per_sample:.2f} | "
+                    f"{p.datablocks.get('orphans', 0)} | {counts} |")
     return "\n".join(rows)
 
 
@@ -48,6 +49,7 @@ def verdicts(points: list[SoakPoint], every: int) -> list[str]:
     windows = [p for p in points if p.samples > warm.samples]
     growth = (last.rss_mb - warm.rss_mb) / warm.rss_mb
     drift = windows[-1].seconds_per_sample / windows[0].seconds_per_sample
+    cpu_drift = windows[-1].cpu_seconds_per_sample / windows[0].cpu_seconds_per_sample
     grew = {k: (warm.datablocks.get(k, 0), v) for k, v in last.datablocks.items() if v != warm.datablocks.get(k, 0)}
     return [
         f"RSS after warm-up ({warm.samples} samples) {warm.rss_mb:.0f} MB -> {last.rss_mb:.0f} MB at {last.samples}: "
@@ -56,7 +58,8 @@ def verdicts(points: list[SoakPoint], every: int) -> list[str]:
         f"time per sample, last window / first window after warm-up: {drift:.2f} "
         f"({windows[-1].seconds_per_sample:.2f} s / {windows[0].seconds_per_sample:.2f} s; "
         f"min..max over windows {min(p.seconds_per_sample for p in windows):.2f}.."
-        f"{max(p.seconds_per_sample for p in windows):.2f} s)",
+        f"{max(p.seconds_per_sample for p in windows):.2f} s); in CPU time {cpu_drift:.2f} "
+        f"({windows[-1].cpu_seconds_per_sample:.2f} s / {windows[0].cpu_seconds_per_sample:.2f} s)",
         "data-blocks after warm-up: " + ("all counts flat, no orphans" if not grew and last.datablocks['orphans'] == 0
                                          else f"changed {grew}"),
     ]
@@ -75,7 +78,8 @@ def main() -> None:
     machine_text = machine()
 
     def show(p: SoakPoint) -> None:
-        print(f"{p.samples:5d} samples  RSS {p.rss_mb:7.0f} MB  {p.seconds_per_sample:6.2f} s/sample  "
+        print(f"{p.samples:5d} samples  RSS {p.rss_mb:7.0f} MB  {p.seconds_per_sample:6.2f} s/sample "
+              f"({p.cpu_seconds_per_sample:.2f} CPU s)  "
               f"orphans {p.datablocks['orphans']}  blocks {sum(v for k, v in p.datablocks.items() if k != 'orphans')}",
               flush=True)
 

@@ -28,6 +28,9 @@ class SoakPoint:
     """len(bpy.data.<kind>) for every kind that has at least one block, plus 'orphans'."""
     seconds_per_sample: float
     """Mean wall seconds per sample since the previous point."""
+    cpu_seconds_per_sample: float
+    """Mean CPU seconds (all threads of this process) per sample since the previous point: on a
+    machine shared with other jobs this, not wall time, shows whether the work per sample drifts."""
 
 
 def rss_mb() -> float:
@@ -58,15 +61,16 @@ def soak(recipe_path: str | Path, out: str | Path, samples: int, *, every: int =
     points: list[SoakPoint] = []
     with RenderSession(pack, threads=loaded.recipe.render.threads) as session:
         producer = SampleProducer(loaded, pack, session, writer, bpy.app.version_string)
-        t_last, n_last = time.perf_counter(), 0
+        t_last, c_last, n_last = time.perf_counter(), time.process_time(), 0
         for index in range(samples):
             producer.produce(index)
             done = index + 1
             if done == 1 or done % every == 0 or done == samples:
-                now = time.perf_counter()
+                now, cpu = time.perf_counter(), time.process_time()
                 point = SoakPoint(samples=done, rss_mb=rss_mb(), datablocks=datablock_census(bpy),
-                                  seconds_per_sample=(now - t_last) / (done - n_last))
-                t_last, n_last = now, done
+                                  seconds_per_sample=(now - t_last) / (done - n_last),
+                                  cpu_seconds_per_sample=(cpu - c_last) / (done - n_last))
+                t_last, c_last, n_last = now, cpu, done
                 points.append(point)
                 if on_point is not None:
                     on_point(point)
