@@ -14,6 +14,7 @@ import numpy as np
 
 from facesynth.color import kelvin_to_rgb
 from facesynth.geometry.dense import VERTEX_SET_VERSION
+from facesynth.geometry.face_box import mask_box, points_box, pupil_centres, visible_face_area
 from facesynth.geometry.labels import Labels
 from facesynth.geometry.landmarks import Landmarks
 from facesynth.geometry.lights import light_pose
@@ -23,6 +24,7 @@ from facesynth.outputs import META_VERSION
 from facesynth.sampling.spec import SampleSpec, light_tree_enabled
 
 LANDMARK_ORDER = "iBUG/Multi-PIE 68, 0-indexed"
+BOX_FORMAT = "[x0, y0, x1, y1] px, (0, 0) = centre of the top-left pixel; [] = none"
 POSMAP_CONVENTION = " ".join((_POSMAP_DOC or "").split())
 
 
@@ -130,6 +132,15 @@ def build_metadata(
     }
     if len(lm.uv) == 68:  # packs without a landmark mapping have none to write
         meta["landmarks_68"] = {**_points_entry(lm, pack.landmarks_68), "order": LANDMARK_ORDER}
+    meta["face_box"] = {
+        "from_visible_face_area": mask_box(visible_face_area(labels.raster, labels.solid_triangles, pack)),
+        "from_landmarks": points_box(lm.uv),
+        "format": BOX_FORMAT,
+    }
+    pupils = pupil_centres(pack, labels.vertices_cam, cam, labels.mask)
+    if pupils is not None:  # packs with two irises (the built-in head, ICT)
+        meta["pupils"] = {"2d": _f(pupils.uv), "3d": _f(pupils.xyz_cam), "visible": [bool(b) for b in pupils.visible],
+                          "order": "subject's right eye, left eye (iris centroid)"}
     if labels.dense is not None:
         dl = spec.dense_landmarks
         meta["dense_landmarks"] = {
