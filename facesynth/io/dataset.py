@@ -6,7 +6,6 @@ whose arrays are decoded on first access.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ import numpy as np
 
 from facesynth.errors import UserError
 from facesynth.io import codecs, metafields
+from facesynth.io.batches import iter_batches
+from facesynth.io.shards import check_shard_files, read_info
 from facesynth.io.sources import Entry, FileRef, find_source, scan_directory, scan_shards
 from facesynth.io.store import RECIPE_FILE
 
@@ -171,6 +172,13 @@ class Dataset(Sequence[Sample]):
     def ids(self) -> list[str]:
         return [e.id for e in self._entries]
 
+    def iter_batches(
+        self, batch_size: int, kinds: Sequence[str] | None = None, *, drop_last: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Batches of `iter_arrays` items: same-shape arrays stacked (rgb -> B x H x W x 3), ids and
+        metadata as lists. numpy only; facesynth-models wraps it for torch."""
+        return iter_batches(self.iter_arrays(kinds), batch_size, drop_last=drop_last)
+
     def by_id(self, sample_id: str) -> Sample:
         if self._positions is None:
             self._positions = {e.id: pos for pos, e in enumerate(self._entries)}
@@ -232,6 +240,7 @@ def open_dataset(path: str | os.PathLike[str]) -> Dataset:
     if kind == "directory":
         recipe = (path / RECIPE_FILE).read_text(encoding="utf-8")
         return Dataset(path, kind, scan_directory(path), recipe)
-    info = path / "dataset_info.json" if path.is_dir() else path.parent / "dataset_info.json"
-    recipe = json.loads(info.read_text())["recipe"]["text"] if info.exists() else None
+    info = read_info(path if path.is_dir() else path.parent)
+    check_shard_files(paths, info)  # a damaged shard is named here, not read as fewer samples
+    recipe = info["recipe"]["text"] if info is not None else None
     return Dataset(path, kind, scan_shards(paths), recipe)
