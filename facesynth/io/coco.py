@@ -3,7 +3,8 @@
 Layout: `images/<id>.rgb.png` and `annotations/face_keypoints_<split>.json`, one file per split,
 readable by pycocotools. One annotation per image (category `face`): the 68 iBUG points as
 (x, y, v), v = 2 visible, 1 inside the image but occluded (our depth test), 0 outside the image
-(x = y = 0, as COCO writes unlabelled points); `bbox` from the visible face area. COCO puts
+(x = y = 0, as COCO writes unlabelled points); `bbox` from the visible face area, `segmentation`
+that box as a polygon. COCO puts
 (0, 0) at the top-left corner of the image, facesynth at the centre of the top-left pixel: every
 coordinate here is facesynth's + 0.5.
 """
@@ -60,7 +61,13 @@ def _annotation(sample: Sample, width: int, height: int) -> dict[str, Any]:
     bbox = coco_box(box)
     return {"id": sample.index + 1, "image_id": sample.index + 1, "category_id": 1, "iscrowd": 0,
             "keypoints": kps, "num_keypoints": sum(1 for v in kps[2::3] if v > 0),
-            "bbox": bbox, "area": round(bbox[2] * bbox[3], 4)}
+            "bbox": bbox, "area": round(bbox[2] * bbox[3], 4), "segmentation": [_box_polygon(bbox)]}
+
+
+def _box_polygon(bbox: list[float]) -> list[float]:
+    """The box as a COCO polygon: COCO tools (annToMask, evaluation) expect a segmentation."""
+    x, y, w, h = bbox
+    return [x, y, x + w, y, x + w, y + h, x, y + h]
 
 
 def export_coco(root: str | os.PathLike[str], out: str | os.PathLike[str]) -> dict[str, Any]:

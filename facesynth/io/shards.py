@@ -125,7 +125,9 @@ def verify_export(folder: str | Path, *, deep: bool = True) -> ExportReport:
         if "/" in name or name.startswith("."):
             report.broken[name] = "unsafe shard name in dataset_info.json"
             continue
-        problem = shard_problem(folder / name, entry, deep=deep) or _member_problem(folder / name, deep)
+        problem = shard_problem(folder / name, entry, deep=deep)
+        if problem is None and deep:  # --quick: sizes and sample counts only, like a dataset directory
+            problem = _member_problem(folder / name)
         if problem:
             report.broken[name] = problem
         else:
@@ -133,7 +135,7 @@ def verify_export(folder: str | Path, *, deep: bool = True) -> ExportReport:
     return report
 
 
-def _member_problem(path: Path, deep: bool) -> str | None:
+def _member_problem(path: Path) -> str | None:
     """Members are grouped by sample (export writes them so): check one sample at a time."""
     group: dict[str, bytes] = {}
     with tarfile.open(path, "r:") as tar:
@@ -141,14 +143,14 @@ def _member_problem(path: Path, deep: bool) -> str | None:
             if not member.isfile():
                 continue
             if group and member.name.split(".", 1)[0] != next(iter(group)).split(".", 1)[0]:
-                if problem := _sample_problem(group, deep):
+                if problem := _sample_problem(group):
                     return problem
                 group = {}
             group[member.name] = tar.extractfile(member).read()  # type: ignore[union-attr]
-    return _sample_problem(group, deep) if group else None
+    return _sample_problem(group) if group else None
 
 
-def _sample_problem(files: dict[str, bytes], deep: bool) -> str | None:
+def _sample_problem(files: dict[str, bytes]) -> str | None:
     sid = next(iter(files)).split(".", 1)[0]
     try:
         outputs = codecs.decode_json(files[f"{sid}.json"])["outputs"]
@@ -161,9 +163,8 @@ def _sample_problem(files: dict[str, bytes], deep: bool) -> str | None:
             return f"sample {sid}: {member} is missing"
         if len(data) != desc.get("bytes") or hashlib.sha256(data).hexdigest() != desc.get("sha256"):
             return f"sample {sid}: {member} differs from its sha256 in {sid}.json"
-        if deep:
-            try:
-                codecs.decode_by_ext(member, data)
-            except Exception as exc:  # any decoder failure means the member is unusable
-                return f"sample {sid}: {member} does not decode ({exc.__class__.__name__})"
+        try:
+            codecs.decode_by_ext(member, data)
+        except Exception as exc:  # any decoder failure means the member is unusable
+            return f"sample {sid}: {member} does not decode ({exc.__class__.__name__})"
     return None
