@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import tarfile
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from facesynth.errors import UserError
@@ -89,13 +91,13 @@ def check_shard_files(paths: list[Path], info: dict[str, Any] | None) -> None:
             raise UserError(f"shard {path} is damaged: {problem}; re-export it or fetch it again")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ExportReport:
     root: Path
-    ok: list[str] = field(default_factory=list)
-    broken: dict[str, str] = field(default_factory=dict)
-    """shard (or shard:member) -> first problem."""
-    unlisted: list[str] = field(default_factory=list)
+    ok: tuple[str, ...]
+    broken: Mapping[str, str]
+    """shard -> its first problem."""
+    unlisted: tuple[str, ...]
 
     @property
     def passed(self) -> bool:
@@ -112,27 +114,28 @@ def is_export(folder: Path) -> bool:
 
 def verify_export(folder: str | Path, *, deep: bool = True) -> ExportReport:
     """Check every shard listed in dataset_info.json: size, sha256, sample count, and each
-    member's size and sha256 against the `outputs` of its sample's metadata (deep: decoded too)."""
+    member's size and sha256 against the `outputs` of its sample's metadata and a decode of it
+    (deep=False: sizes and sample counts only)."""
     folder = Path(folder)
     info = read_info(folder)
     if info is None:
         raise UserError(f"{folder} has no {INFO_FILE}: not a facesynth export")
-    report = ExportReport(folder)
     listed = {str(e.get("name")) for e in info["shards"]}
-    report.unlisted = sorted(p.name for p in folder.glob("*.tar") if p.name not in listed)
+    ok, broken = [], {}
     for entry in info["shards"]:
         name = str(entry.get("name"))
         if "/" in name or name.startswith("."):
-            report.broken[name] = "unsafe shard name in dataset_info.json"
+            broken[name] = "unsafe shard name in dataset_info.json"
             continue
         problem = shard_problem(folder / name, entry, deep=deep)
         if problem is None and deep:  # --quick: sizes and sample counts only, like a dataset directory
             problem = _member_problem(folder / name)
         if problem:
-            report.broken[name] = problem
+            broken[name] = problem
         else:
-            report.ok.append(name)
-    return report
+            ok.append(name)
+    unlisted = tuple(sorted(p.name for p in folder.glob("*.tar") if p.name not in listed))
+    return ExportReport(folder, tuple(ok), MappingProxyType(broken), unlisted)
 
 
 def _member_problem(path: Path) -> str | None:
