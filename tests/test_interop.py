@@ -87,6 +87,7 @@ def test_hf_datasets_round_trip_keeps_every_expression_weight(rendered: Path, ex
         assert expression_weights(meta) == sample.expression_weights  # nothing came back as None
         assert meta["dense_landmarks"] == sample.meta["dense_landmarks"]
         assert meta["face_box"] == sample.meta["face_box"] and meta["pupils"] == sample.meta["pupils"]
+        assert sample.dense_landmarks.xy.shape == (60, 2) and sample.pupils.xy.shape == (2, 2)
 
 
 def test_version_1_metadata_still_reads(tmp_path: Path) -> None:
@@ -240,6 +241,20 @@ def test_coco_export_reads_with_pycocotools(rendered: Path, tmp_path: Path, caps
         region = coco.annToMask(ann)  # the box as a polygon: what COCO tools need as a segmentation
         assert region.shape == (image["height"], image["width"]) and abs(region.sum() - ann["area"]) < 0.2 * ann["area"]
     assert codes == {1, 2}  # turned heads hide the far jaw line: occluded points are kept as v=1
+
+    # The 70-point convention: the 68 plus both pupil centres.
+    code, out = _run("export", str(rendered), "--out", str(tmp_path / "c70"), "--format", "coco", "--keypoints", "70",
+                     capsys=capsys)
+    coco70 = COCO(str(tmp_path / "c70" / "annotations" / "face_keypoints_train.json"))
+    assert code == 0 and coco70.loadCats(1)[0]["keypoints"][68:] == ["right_pupil", "left_pupil"]
+    sample = facesynth.open_dataset(rendered)[1]
+    (ann,) = coco70.loadAnns(coco70.getAnnIds(imgIds=[sample.index + 1]))
+    kps = np.array(ann["keypoints"]).reshape(70, 3)
+    np.testing.assert_allclose(kps[68:, :2], sample.pupils.xy + 0.5, atol=1e-3)
+    assert (kps[68:, 2] == np.where(sample.pupils.visible, 2, 1)).all()
+    for bad in (["--format", "coco", "--keypoints", "69"], ["--keypoints", "70"]):
+        code, out = _run("export", str(rendered), "--out", str(tmp_path / "bad"), *bad, capsys=capsys)
+        assert code == 2 and "--keypoints" in out and "Traceback" not in out
 
 
 # -- item 5: numpy batches ----------------------------------------------------------------------

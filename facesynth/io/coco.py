@@ -1,7 +1,8 @@
 """`facesynth export --format coco`: COCO keypoint annotations beside copies of the RGB images.
 
 Layout: `images/<id>.rgb.png` and `annotations/face_keypoints_<split>.json`, one file per split,
-readable by pycocotools. One annotation per image (category `face`): the 68 iBUG points as
+readable by pycocotools. One annotation per image (category `face`): the 68 iBUG points (70 with
+the two pupil centres, Face Synthetics' convention) as
 (x, y, v), v = 2 visible, 1 inside the image but occluded (our depth test), 0 outside the image
 (x = y = 0, as COCO writes unlabelled points); `bbox` from the visible face area, `segmentation`
 that box as a polygon. COCO puts
@@ -25,6 +26,7 @@ from facesynth.io.licences import collect_licences
 
 COCO_SHIFT = 0.5  # facesynth pixel-centre coordinates -> COCO pixel-corner coordinates
 KEYPOINT_NAMES = tuple(f"ibug_{i:02d}" for i in range(68))
+PUPIL_NAMES = ("right_pupil", "left_pupil")  # 68 + these = Face Synthetics' 70-point convention
 # iBUG contours as 0-based index chains (jaw, brows, nose, eyes, lips), for drawing tools.
 _CHAINS = ((0, 17), (17, 22), (22, 27), (27, 31), (31, 36), (36, 42), (42, 48), (48, 60), (60, 68))
 SKELETON = tuple((a + 1, a + 2) for lo, hi in _CHAINS for a in range(lo, hi - 1))  # COCO: 1-based
@@ -48,12 +50,18 @@ def coco_box(box: list[float]) -> list[float]:
     return [round(x0 + COCO_SHIFT, 4), round(y0 + COCO_SHIFT, 4), round(x1 - x0, 4), round(y1 - y0, 4)]
 
 
-def _annotation(sample: Sample, width: int, height: int) -> dict[str, Any]:
+def _annotation(sample: Sample, width: int, height: int, keypoints: int) -> dict[str, Any]:
     meta = sample.meta
     if "landmarks_68" not in meta:
         raise UserError(f"sample {sample.id} has no landmarks_68: export --format coco needs the landmarks output")
     lm = sample.landmarks
-    kps = keypoint_triplets(lm.xy, lm.visible, width, height)
+    xy, visible = lm.xy, lm.visible
+    if keypoints == 70:
+        if "pupils" not in meta:
+            raise UserError(f"sample {sample.id} has no pupils in its metadata (meta_version 1, or a pack without "
+                            "irises): use --keypoints 68")
+        xy, visible = np.vstack([xy, sample.pupils.xy]), np.concatenate([visible, sample.pupils.visible])
+    kps = keypoint_triplets(xy, visible, width, height)
     boxes = meta.get("face_box") or {}
     # Version-1 metadata has no face box: fall back to the landmarks' box.
     box = boxes.get("from_visible_face_area") or boxes.get("from_landmarks") or [
@@ -70,8 +78,12 @@ def _box_polygon(bbox: list[float]) -> list[float]:
     return [x, y, x + w, y, x + w, y + h, x, y + h]
 
 
-def export_coco(root: str | os.PathLike[str], out: str | os.PathLike[str]) -> dict[str, Any]:
-    """Write images/ and annotations/face_keypoints_<split>.json into `out`; returns a summary."""
+def export_coco(root: str | os.PathLike[str], out: str | os.PathLike[str], *, keypoints: int = 68) -> dict[str, Any]:
+    """Write images/ and annotations/face_keypoints_<split>.json into `out`; returns a summary.
+
+    `keypoints`: 68 (iBUG) or 70 (iBUG + the two pupil centres, as Face Synthetics)."""
+    if keypoints not in (68, 70):
+        raise UserError(f"--keypoints must be 68 or 70, got {keypoints}")
     from facesynth.io.export import checked_read  # the sha256-checked read of the WebDataset export
 
     root, out = Path(root), Path(out)
@@ -92,18 +104,19 @@ def export_coco(root: str | os.PathLike[str], out: str | os.PathLike[str]) -> di
         cam = meta["camera"]
         width, height = int(cam["width"]), int(cam["height"])
         name = f"{sample.id}.rgb.png"
-        ann = _annotation(sample, width, height)
+        ann = _annotation(sample, width, height, keypoints)
         codecs.write_file(out / "images" / name, checked_read(sample, "rgb", meta["outputs"]["rgb"]))
         split = by_split.setdefault(str(meta.get("split", "train")), {"images": [], "annotations": []})
         split["images"].append({"id": sample.index + 1, "file_name": name, "width": width, "height": height})
         split["annotations"].append(ann)
     licences = [{"id": i + 1, "name": f"{lic['asset']}: {lic['licence']}", "url": ""}
                 for i, lic in enumerate(collect_licences(metas))]
-    category = {"id": 1, "name": "face", "supercategory": "face", "keypoints": list(KEYPOINT_NAMES),
+    names = [*KEYPOINT_NAMES, *(PUPIL_NAMES if keypoints == 70 else ())]
+    category = {"id": 1, "name": "face", "supercategory": "face", "keypoints": names,
                 "skeleton": [list(pair) for pair in SKELETON]}
     files = []
     for split, content in sorted(by_split.items()):
-        doc = {"info": {"description": f"facesynth {split} split: 68 iBUG face landmarks",
+        doc = {"info": {"description": f"facesynth {split} split: {keypoints} face landmarks",
                         "version": __version__, "contributor": "facesynth"},
                "licenses": licences, "categories": [category], **content}
         path = out / "annotations" / f"face_keypoints_{split}.json"

@@ -81,11 +81,12 @@ def export_cmd(
     shard_size: Annotated[int, typer.Option("--shard-size", help="samples per shard")] = 1000,
     format: Annotated[str, typer.Option("--format", help="webdataset, or coco (keypoints JSON beside the images)")] = (
         "webdataset"),
+    keypoints: Annotated[int, typer.Option("--keypoints", help="COCO: 68 (iBUG) or 70 (with the two pupils)")] = 68,
 ) -> None:
     """Write WebDataset tar shards per split, dataset_info.json and a dataset card (or COCO keypoints)."""
     from facesynth.io.export import export_webdataset
 
-    info = export_webdataset(directory, out, shard_size=shard_size, format=format)
+    info = export_webdataset(directory, out, shard_size=shard_size, format=format, keypoints=keypoints)
     if info["format"] == "coco":
         typer.echo(f"{out}: {info['samples']} samples; annotations/{', annotations/'.join(info['files'])}")
         return

@@ -122,6 +122,16 @@ class Sample:
             np.asarray(lm["visible"], dtype=bool).reshape(68),
         )
 
+    @cached_property
+    def dense_landmarks(self) -> Landmarks:
+        """The `dense_landmarks` output: (N, 2) px, (N, 3) mm, (N,) visible; vertex ids in `meta`."""
+        return Landmarks(*metafields.points(self.meta, "dense_landmarks"))
+
+    @cached_property
+    def pupils(self) -> Landmarks:
+        """The two pupil centres (subject's right eye, then left): with `landmarks`, 70 points."""
+        return Landmarks(*metafields.points(self.meta, "pupils"))
+
 
 def _to_rgb8(a: np.ndarray) -> np.ndarray:
     if a.ndim == 2:
