@@ -22,6 +22,7 @@ from facesynth._version import __version__
 from facesynth.errors import UserError
 from facesynth.io import codecs
 from facesynth.io.dataset import Sample, open_dataset
+from facesynth.io.export import checked_read
 from facesynth.io.licences import collect_licences
 
 COCO_SHIFT = 0.5  # facesynth pixel-centre coordinates -> COCO pixel-corner coordinates
@@ -84,8 +85,6 @@ def export_coco(root: str | os.PathLike[str], out: str | os.PathLike[str], *, ke
     `keypoints`: 68 (iBUG) or 70 (iBUG + the two pupil centres, as Face Synthetics)."""
     if keypoints not in (68, 70):
         raise UserError(f"--keypoints must be 68 or 70, got {keypoints}")
-    from facesynth.io.export import checked_read  # the sha256-checked read of the WebDataset export
-
     root, out = Path(root), Path(out)
     dataset = open_dataset(root)
     if dataset.source_kind != "directory":

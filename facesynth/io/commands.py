@@ -86,10 +86,15 @@ def export_cmd(
     """Write WebDataset tar shards per split, dataset_info.json and a dataset card (or COCO keypoints)."""
     from facesynth.io.export import export_webdataset
 
-    info = export_webdataset(directory, out, shard_size=shard_size, format=format, keypoints=keypoints)
-    if info["format"] == "coco":
-        typer.echo(f"{out}: {info['samples']} samples; annotations/{', annotations/'.join(info['files'])}")
+    if format == "coco":
+        from facesynth.io.coco import export_coco
+
+        coco = export_coco(directory, out, keypoints=keypoints)
+        typer.echo(f"{out}: {coco['samples']} samples; annotations/{', annotations/'.join(coco['files'])}")
         return
+    if keypoints != 68:
+        raise UserError("--keypoints applies to --format coco only")
+    info = export_webdataset(directory, out, shard_size=shard_size, format=format)
     splits = ", ".join(f"{name} {count}" for name, count in info["splits"].items())
     typer.echo(f"{out}: {info['samples']} samples in {len(info['shards'])} shards ({splits})")
 

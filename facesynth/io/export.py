@@ -55,24 +55,17 @@ def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
 
 
 def export_webdataset(
-    root: str | os.PathLike[str], out: str | os.PathLike[str], *, shard_size: int, format: str = "webdataset",
-    keypoints: int = 68,
+    root: str | os.PathLike[str], out: str | os.PathLike[str], *, shard_size: int, format: str = "webdataset"
 ) -> dict[str, Any]:
     """Write `<split>-NNNNNN.tar` shards, dataset_info.json, README.md and recipe.yaml into `out`.
 
-    `shard_size` is the number of samples per shard. Returns the dataset_info dict. With
-    format="coco" it writes COCO keypoints instead (`facesynth.io.coco.export_coco`, `keypoints`
-    68 or 70) and returns that export's summary.
+    `shard_size` is the number of samples per shard. Returns the dataset_info dict.
     """
     root, out = Path(root), Path(out)
     if format not in FORMATS:
         raise UserError(f"export format {format!r} is not supported (choose from: {', '.join(FORMATS)})")
-    if format == "coco":
-        from facesynth.io.coco import export_coco  # its own layout: images/ and annotations/
-
-        return export_coco(root, out, keypoints=keypoints)
-    if keypoints != 68:
-        raise UserError("--keypoints applies to --format coco only")
+    if format != "webdataset":
+        raise UserError(f"export format {format!r} is written by facesynth.io.coco.export_coco")
     if shard_size < 1:
         raise UserError(f"--shard-size must be at least 1, got {shard_size}")
     dataset = open_dataset(root)
