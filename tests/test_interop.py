@@ -4,6 +4,7 @@ export, damaged shards, numpy batches."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -98,6 +99,11 @@ def test_version_1_metadata_still_reads(tmp_path: Path) -> None:
     ds = facesynth.open_dataset(tmp_path / "v1")
     assert ds[1].meta["meta_version"] == 1 and ds[1].expression_weights == {"mouthSmile_L": 0.5, "mouthSmile_R": 0.5}
     assert ds[0].expression_weights == {}
+    # One dataset, one schema: new samples are not added to a version-1 dataset.
+    info = json.loads((tmp_path / "v1" / "dataset.json").read_text())
+    (tmp_path / "v1" / "dataset.json").write_text(json.dumps({**info, "meta_version": 1}))
+    with pytest.raises(UserError, match="samples of metadata version 1; this facesynth writes version 2"):
+        DatasetWriter(tmp_path / "v1", "name: t\nseed: 7\nsamples: 2\n")
     bad = {**ds[0].meta, "meta_version": 9}
     with pytest.raises(UserError, match="meta_version 9 is not one this facesynth reads"):
         expression_weights(bad)
