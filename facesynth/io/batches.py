@@ -21,9 +21,11 @@ def collate(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in items[0]:
         values = [item.get(key) for item in items]
-        arrays = [v for v in values if isinstance(v, np.ndarray | np.generic | bool | int | float)]
-        same = len(arrays) == len(values) and len({np.shape(v) for v in values}) == 1
-        out[key] = np.stack([np.asarray(v) for v in values]) if same and not isinstance(values[0], str) else values
+        numeric = all(isinstance(v, np.ndarray | np.generic | bool | int | float) for v in values)
+        if numeric and len({np.shape(v) for v in values}) == 1:
+            out[key] = np.stack([np.asarray(v) for v in values])
+        else:
+            out[key] = values
     return out
 
 
