@@ -27,6 +27,9 @@ from facesynth.io.synthetic import synthetic_sample
 pytestmark = pytest.mark.render
 
 REPO = Path(__file__).resolve().parents[1]
+# Hugging Face datasets reads local shards only: never reach for the Hub, keep its caches in the checkout.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HOME", str(REPO / ".cache" / "huggingface"))
 RECIPE = """name: interop
 seed: 5
 samples: 3
@@ -143,7 +146,7 @@ def test_documented_snippets_run_on_an_export(page: str, rendered: Path, exporte
         "    assert ds[0]['depth'].dtype == np.float32\n"
         "    assert np.array_equal(ds[0]['depth'], ref.by_id(ds[0]['__key__']).depth)\n"
     )
-    env = {**os.environ, "HF_DATASETS_CACHE": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "HF_DATASETS_CACHE": str(tmp_path / "hf")}
     # One process for all blocks (imports are slow), each block checked right after it ran.
     code = "\n".join(f"{block}\n{check}" for block in blocks)
     run = subprocess.run([sys.executable, "-c", code], cwd=exported, env=env, capture_output=True, text=True,
