@@ -223,6 +223,10 @@ def test_damaged_shard_is_named_by_the_reader_and_stats(
     code, out = _run("stats", str(copy), "--out", str(tmp_path / "report"), capsys=capsys)
     assert code == 2 and "train-000001.tar is damaged" in out and "Traceback" not in out
     assert len(facesynth.open_dataset(copy / "train-000000.tar")) == 1  # the sound shards still read
+    shard.unlink()  # a lost shard: the export as a whole is incomplete, its other shards still read
+    with pytest.raises(UserError, match=r"shard .*train-000001.tar listed in dataset_info.json is missing"):
+        facesynth.open_dataset(copy)
+    assert len(facesynth.open_dataset(copy / "train-000002.tar")) == 1
 
 
 # -- item 4: COCO -------------------------------------------------------------------------------

@@ -251,6 +251,7 @@ def open_dataset(path: str | os.PathLike[str]) -> Dataset:
         recipe = (path / RECIPE_FILE).read_text(encoding="utf-8")
         return Dataset(path, kind, scan_directory(path), recipe)
     info = read_info(path if path.is_dir() else path.parent)
-    check_shard_files(paths, info)  # a damaged shard is named here, not read as fewer samples
+    # A damaged or missing shard is named here, not read as fewer samples.
+    check_shard_files(paths, info, whole_export=path.is_dir())
     recipe = info["recipe"]["text"] if info is not None else None
     return Dataset(path, kind, scan_shards(paths), recipe)

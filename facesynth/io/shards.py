@@ -77,11 +77,18 @@ def shard_problem(path: Path, entry: dict[str, Any], *, deep: bool = True) -> st
     return None
 
 
-def check_shard_files(paths: list[Path], info: dict[str, Any] | None) -> None:
-    """Raise a UserError naming the first shard that differs from dataset_info.json."""
+def check_shard_files(paths: list[Path], info: dict[str, Any] | None, *, whole_export: bool = True) -> None:
+    """Raise a UserError naming the first shard that differs from dataset_info.json, or (for a
+    whole export) that it lists and the folder lacks."""
     if info is None:
         return
     entries = {str(e.get("name")): e for e in info["shards"] if isinstance(e, dict)}
+    if whole_export and paths:
+        present = {p.name for p in paths}
+        lost = sorted(name for name in entries if name not in present)
+        if lost:
+            raise UserError(f"shard {paths[0].parent / lost[0]} listed in {INFO_FILE} is missing "
+                            f"({len(lost)} missing); fetch it again or re-export")
     for path in paths:
         entry = entries.get(path.name)
         if entry is None:
