@@ -11,23 +11,14 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
+from bench_assets import best_ms
 from bench_export import build
 
 from facesynth.io import open_dataset
 from facesynth.io.export import export_webdataset
 from facesynth.io.sources import scan_shards
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -43,9 +34,9 @@ def main() -> None:
         export_webdataset(root, out, shard_size=20)
         tars = sorted(out.glob("*.tar"))
         mb = sum(t.stat().st_size for t in tars) / 1e6
-        listing = best(lambda: scan_shards(tars), args.repeat)
-        opening = best(lambda: open_dataset(out), args.repeat)
-        reading = best(lambda: [s.depth for s in open_dataset(out)], args.repeat)
+        listing = best_ms(lambda: scan_shards(tars), args.repeat) / 1e3
+        opening = best_ms(lambda: open_dataset(out), args.repeat) / 1e3
+        reading = best_ms(lambda: [s.depth for s in open_dataset(out)], args.repeat) / 1e3
         print(f"{len(tars)} shards, {mb:.1f} MB, {args.samples} samples at {args.width}x{args.height}")
         print(f"list only (scan_shards):         {listing:.3f} s")
         rate = f"{mb / opening:.0f} MB/s; {opening / listing:.1f}x listing"
