@@ -5,8 +5,9 @@
 
 Runs the real per-sample path (`facesynth.farm.soak`: spec, labels, Cycles render, dataset store)
 on `bench/soak.yaml`, where subject, expression, pose, lamps, HDRI and background change every
-sample. Prints one row per record and the verdicts (targets from issue 22): RSS growth after
-warm-up (the record at --every samples) under 5 %, no drift up of time per sample (last window ÷
+sample. Prints one row per record and the verdicts (targets from issue 22): growth of anonymous
+RSS (heap: file-backed pages come and go with the machine's memory pressure) after warm-up (the
+record at --every samples) under 5 %, no drift up of time per sample (last window ÷
 first window after warm-up), and every Blender data-block count flat after warm-up. Appends the
 table to bench/RESULTS.md unless --no-record.
 """
@@ -32,12 +33,12 @@ RSS_GROWTH_MAX = 0.05
 
 def table(points: list[SoakPoint]) -> str:
     kinds = sorted({k for p in points for k in p.datablocks} - {"orphans"})
-    head = "| samples | RSS MB | wall s/sample | CPU s/sample | orphans | " + " | ".join(kinds) + " |"
-    rows = [head, "|" + "---|" * (5 + len(kinds))]
+    head = "| samples | RSS MB | anon. RSS MB | wall s/sample | CPU s/sample | orphans | " + " | ".join(kinds) + " |"
+    rows = [head, "|" + "---|" * (6 + len(kinds))]
     for p in points:
         counts = " | ".join(str(p.datablocks.get(k, 0)) for k in kinds)
-        rows.append(f"| {p.samples} | {p.rss_mb:.0f} | {p.seconds_per_sample:.2f} | {p.cpu_seconds_per_sample:.2f} | "
-                    f"{p.datablocks.get('orphans', 0)} | {counts} |")
+        rows.append(f"| {p.samples} | {p.rss_mb:.0f} | {p.anon_mb:.0f} | {p.seconds_per_sample:.2f} | "
+                    f"{p.cpu_seconds_per_sample:.2f} | {p.datablocks.get('orphans', 0)} | {counts} |")
     return "\n".join(rows)
 
 
@@ -47,12 +48,13 @@ def verdicts(points: list[SoakPoint], every: int) -> list[str]:
     if warm is None or warm is last:
         return ["too few samples for a verdict (need more than one window after warm-up)"]
     windows = [p for p in points if p.samples > warm.samples]
-    growth = (last.rss_mb - warm.rss_mb) / warm.rss_mb
+    growth = (last.anon_mb - warm.anon_mb) / warm.anon_mb  # anonymous memory: what a leak grows
     drift = windows[-1].seconds_per_sample / windows[0].seconds_per_sample
     cpu_drift = windows[-1].cpu_seconds_per_sample / windows[0].cpu_seconds_per_sample
     grew = {k: (warm.datablocks.get(k, 0), v) for k, v in last.datablocks.items() if v != warm.datablocks.get(k, 0)}
     return [
-        f"RSS after warm-up ({warm.samples} samples) {warm.rss_mb:.0f} MB -> {last.rss_mb:.0f} MB at {last.samples}: "
+        f"anonymous RSS after warm-up ({warm.samples} samples) {warm.anon_mb:.0f} MB -> {last.anon_mb:.0f} MB at "
+        f"{last.samples}: "
         f"{growth * 100:+.1f} % (target < {RSS_GROWTH_MAX * 100:.0f} %): "
         f"{'MET' if growth < RSS_GROWTH_MAX else 'NOT MET'}",
         f"time per sample, last window / first window after warm-up: {drift:.2f} "
@@ -78,8 +80,8 @@ def main() -> None:
     machine_text = machine()
 
     def show(p: SoakPoint) -> None:
-        print(f"{p.samples:5d} samples  RSS {p.rss_mb:7.0f} MB  {p.seconds_per_sample:6.2f} s/sample "
-              f"({p.cpu_seconds_per_sample:.2f} CPU s)  "
+        print(f"{p.samples:5d} samples  RSS {p.rss_mb:7.0f} MB (anon. {p.anon_mb:.0f})  "
+              f"{p.seconds_per_sample:6.2f} s/sample ({p.cpu_seconds_per_sample:.2f} CPU s)  "
               f"orphans {p.datablocks['orphans']}  blocks {sum(v for k, v in p.datablocks.items() if k != 'orphans')}",
               flush=True)
 

@@ -24,6 +24,10 @@ class SoakPoint:
     """Samples finished when this was recorded."""
     rss_mb: float
     """Resident set size of this process (MB, 1e6 bytes)."""
+    anon_mb: float
+    """Its anonymous part (heap and other private memory, MB; NaN where not known): what a leak grows.
+    The rest of RSS is file-backed pages (libraries, mapped files) that the kernel drops and reads
+    again under memory pressure, which makes total RSS move on a busy machine without any leak."""
     datablocks: dict[str, int]
     """len(bpy.data.<kind>) for every kind that has at least one block, plus 'orphans'."""
     seconds_per_sample: float
@@ -41,6 +45,18 @@ def rss_mb() -> float:
         return pages * resource.getpagesize() / 1e6
     except OSError:  # not Linux: ru_maxrss is KiB on Linux/BSD, bytes on macOS; peak, not current
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+
+
+def anon_rss_mb() -> float:
+    """RssAnon of this process from /proc/self/status (Linux), else NaN."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    return float("nan")
 
 
 def soak(recipe_path: str | Path, out: str | Path, samples: int, *, every: int = 50,
@@ -67,7 +83,8 @@ def soak(recipe_path: str | Path, out: str | Path, samples: int, *, every: int =
             done = index + 1
             if done == 1 or done % every == 0 or done == samples:
                 now, cpu = time.perf_counter(), time.process_time()
-                point = SoakPoint(samples=done, rss_mb=rss_mb(), datablocks=datablock_census(bpy),
+                point = SoakPoint(samples=done, rss_mb=rss_mb(), anon_mb=anon_rss_mb(),
+                                  datablocks=datablock_census(bpy),
                                   seconds_per_sample=(now - t_last) / (done - n_last),
                                   cpu_seconds_per_sample=(cpu - c_last) / (done - n_last))
                 t_last, c_last, n_last = now, cpu, done
