@@ -9,10 +9,12 @@ import numpy as np
 
 from facesynth.assets.regions import solid_lookup
 from facesynth.errors import UserError
+from facesynth.geometry.groom_labels import GroomTriangles, facing_normals, groom_triangles
 from facesynth.geometry.landmarks import Landmarks, compute_landmarks
 from facesynth.geometry.pose import Posed
 from facesynth.geometry.posmap import Posmap, compute_posmap
 from facesynth.geometry.raster import Raster, rasterize
+from facesynth.geometry.strands import GroomGeometry
 from facesynth.sampling.spec import SampleSpec
 
 
@@ -32,6 +34,11 @@ class Labels:
     """The solid-geometry raster; tri_id indexes `solid_triangles`."""
     solid_triangles: np.ndarray
     """Indices into pack.triangles of the triangles rasterised for depth/normals/mask."""
+    depth_face: np.ndarray | None = None
+    """(H,W) float32 depth of the head alone (no hair, brows, beard, glasses, headwear) when the
+    sample has a groom; `depth` then includes them. None for the bare head (it equals `depth`)."""
+    groom_parts: tuple[str, ...] = ()
+    """The groom parts that `depth`, `mask`, `normals` and landmark visibility include."""
 
 
 def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -52,8 +59,12 @@ def solid_triangles(pack: Any) -> np.ndarray:
     return np.flatnonzero(solid_lookup()[region])
 
 
-def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, posed: Posed) -> Labels:
-    """Depth, normals, region mask, landmarks and (if requested) position maps of one sample."""
+def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, posed: Posed,
+                   groom: GroomGeometry | None = None) -> Labels:
+    """Depth, normals, region mask, landmarks and (if requested) position maps of one sample.
+    With a posed `groom` (facesynth.geometry.groom.posed_groom), its solid strands and meshes
+    join the head in depth, normals, mask and landmark occlusion; the head alone stays available
+    as `depth_face`."""
     v = np.asarray(vertices_model)
     if v.shape != (pack.n_vertices, 3):
         raise UserError(f"sample {spec.id}: vertices have shape {v.shape}, face pack {pack.name!r} "
@@ -69,8 +80,16 @@ def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, pose
     mask = np.zeros(covered.shape, np.uint8)
     poly = np.asarray(pack.tri_polygon)[solid[r.tri_id[covered]]]
     mask[covered] = np.asarray(pack.poly_region)[poly]
+    depth_face = None
+    gt = groom_triangles(groom, posed) if groom is not None else None
+    occluders_v, occluders_t = v_cam, tris
+    if gt is not None:
+        depth_face = r.depth
+        occluders_v = np.vstack([v_cam, gt.vertices])
+        occluders_t = np.vstack([tris, gt.triangles + len(v_cam)])
+        r, normals, mask = _with_groom(r, normals, mask, gt, occluders_v, occluders_t, len(tris), posed)
     # Packs without a landmark mapping (user characters) get empty landmarks.
-    lms = compute_landmarks(v_cam, np.asarray(pack.landmarks_68).reshape(-1), posed.camera, tris)
+    lms = compute_landmarks(occluders_v, np.asarray(pack.landmarks_68).reshape(-1), posed.camera, occluders_t)
     pm = None
     if "posmap" in spec.outputs:
         if len(lms.uv) != 68:
@@ -78,4 +97,19 @@ def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, pose
                             "landmarks to place the face crop; map its landmarks or drop 'posmap'")
         pm = compute_posmap(pack, v_cam, posed.camera, lms.uv, lms.xyz_cam, spec.posmap)
     return Labels(depth=r.depth, normals=normals, mask=mask, landmarks=lms, posmap=pm, vertices_cam=v_cam,
-                  raster=r, solid_triangles=solid)
+                  raster=r, solid_triangles=solid, depth_face=depth_face,
+                  groom_parts=gt.parts if gt is not None else ())
+
+
+def _with_groom(head: Raster, normals: np.ndarray, mask: np.ndarray, gt: GroomTriangles, verts: np.ndarray,
+                tris: np.ndarray, n_head: int, posed: Posed) -> tuple[Raster, np.ndarray, np.ndarray]:
+    """Rasterise head and groom together; where the groom is nearest, its region and normal win.
+    The returned raster's tri_id indexes head triangles then groom triangles."""
+    r = rasterize(verts, tris, posed.camera)
+    groom_px = r.tri_id >= n_head
+    mask = np.where(r.covered, mask, 0).astype(np.uint8)
+    normals = np.where(r.covered[..., None], normals, 0).astype(np.float32)
+    g_tri = r.tri_id[groom_px] - n_head
+    mask[groom_px] = gt.region[g_tri]
+    normals[groom_px] = facing_normals(gt.vertices, gt.triangles[g_tri], posed.camera.is_perspective)
+    return r, normals, mask

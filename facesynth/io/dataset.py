@@ -81,6 +81,13 @@ class Sample:
         return self._exr("depth")["Z"]
 
     @cached_property
+    def depth_face(self) -> np.ndarray:
+        """float32 HxW, mm: the head alone, without hair, brows, beard, glasses or headwear
+        (equal to `depth` for samples without a groom)."""
+        ch = self._exr("depth")
+        return ch.get("face.Z", ch["Z"])
+
+    @cached_property
     def normals(self) -> np.ndarray:
         """float32 HxWx3 unit normals, camera frame, 0 = no surface."""
         ch = self._exr("normals")

@@ -28,6 +28,7 @@ from facesynth.recipe.ranges import (
     Unit,
     YawDeg,
 )
+from facesynth.recipe.schema_hair import Groom
 
 SCHEMA_VERSION = 1
 OUTPUT_KINDS = ("rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh")
@@ -123,6 +124,7 @@ class Subjects(_Section):
                                  (0.25, 0.35, 0.2), (0.4, 0.3, 0.15)],
         min_length=1, description="Linear RGB iris colours, one drawn per subject.")
     textures: list[SubjectTextures] = Field(default_factory=list)
+    groom: Groom = Field(default_factory=Groom, description="Hair, brows, beards, lashes, glasses, headwear.")
 
     @field_validator("face_model", mode="before")
     @classmethod

@@ -23,6 +23,7 @@ from facesynth.render import background as bgmod
 from facesynth.render._bpy import blender_output_to, import_bpy
 from facesynth.render.cycles_settings import cycles_settings
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
+from facesynth.render.groom import GroomObjects
 from facesynth.render.lights import LightPool
 from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
 from facesynth.render.mesh import build_head_mesh
@@ -95,6 +96,7 @@ class RenderSession:
         scene.camera = self.camera
         self.world = World(bpy, scene)
         self.lights = LightPool(bpy, scene.collection)
+        self.groom = GroomObjects(bpy, scene.collection)
 
     # -- building (once) -------------------------------------------------------------------
     def _setup_scene(self, scene: Any) -> None:
@@ -167,8 +169,9 @@ class RenderSession:
         self.lights.update(spec.lights, matrices)
         self.counters["lights_created"] = self.lights.created
 
-    def update(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any) -> None:
-        """Mirror one sample into the scene (no rendering)."""
+    def update(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any, groom: Any = None) -> None:
+        """Mirror one sample into the scene (no rendering); `groom` is the sample's posed
+        GroomGeometry (facesynth.geometry.groom.posed_groom), None for the bare head."""
         v = np.asarray(vertices_model)
         if v.shape != (len(self.mesh.vertices), 3):
             raise WorkError(f"sample {spec.id}: vertices have shape {v.shape}, the pack "
@@ -186,19 +189,20 @@ class RenderSession:
             self._scene_changed = True
         subj = spec.subject
         self.materials.update(self.head, subj.skin_tone, subj.iris_color, dict(subj.textures), spec.id)
+        self.groom.update(groom, posed.model_to_world, subj.groom)
 
-    def apply(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any) -> DeviceChoice:
+    def apply(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any, groom: Any = None) -> DeviceChoice:
         """Everything a render does before Cycles runs: render settings, then the scene update.
         The Blender add-on calls this to show sample N exactly as the worker renders it."""
         choice = self._apply_render_settings(spec)
-        self.update(spec, vertices_model, posed)
+        self.update(spec, vertices_model, posed, groom)
         return choice
 
     def render(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any, *,
-               depth: bool = False) -> RenderResult:
+               depth: bool = False, groom: Any = None) -> RenderResult:
         t0 = time.perf_counter()
         writes = write_count()
-        choice = self.apply(spec, vertices_model, posed)
+        choice = self.apply(spec, vertices_model, posed, groom)
         self.counters["last_sample_writes"] = write_count() - writes
         self._keep_pixels_reproducible(spec)
         if self._scene_changed:

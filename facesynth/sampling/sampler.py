@@ -25,6 +25,7 @@ from facesynth.recipe import presets as preset_data
 from facesynth.recipe.loader import HDRI_SUFFIXES, IMAGE_SUFFIXES, list_images
 from facesynth.recipe.ranges import Range
 from facesynth.recipe.schema import BUILTIN_HDRIS, CharacterFile, View
+from facesynth.sampling.groom import groom_spec
 from facesynth.sampling.spec import (
     BackgroundSpec,
     CameraSpec,
@@ -140,6 +141,7 @@ def subject_spec(r: Recipe, subject_id: int) -> SubjectSpec:
         skin_tone=skin,
         iris_color=tuple(float(c) for c in iris),
         textures=tuple(textures),
+        groom=groom_spec(s.groom, r.seed, SUBJECT_TAG, subject_id),
     )
 
 
