@@ -12,7 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from facesynth.assets import regions as R
+from facesynth.geometry import vec
 from facesynth.geometry.head_shell import HeadShell, directions, unit_from_angles
+from facesynth.geometry.scalp_hair import Hairline
 from facesynth.geometry.strands import GroomMesh, StrandSet
 
 RIM_POINTS = 40
@@ -43,14 +45,14 @@ def eyeglasses(v: np.ndarray, tris: np.ndarray, lm: np.ndarray, shape: str, sun:
     head = v[np.unique(tris)]
     rims, centres = [], []
     for side, eye in ((-1.0, lm[36:42]), (1.0, lm[42:48])):
-        c = eye.mean(0)
+        c = vec.mean(eye)
         rims.append(rim_outline(shape, side) + np.array([c[0], c[1] + 2.0]))
         centres.append(c)
     # lens plane: just in front of the brow ridge and cheeks inside the rims (the nose is left to
     # the rims' local fit below, as real lenses sit beside it)
     zone = np.zeros(len(head), bool)
     for rim in rims:
-        c = rim.mean(0)
+        c = vec.mean(rim)
         zone |= _inside(head[:, :2], c + (rim - c) * 1.05)
     zone &= np.abs(head[:, 0] - lm[27, 0]) > 9.0
     z0 = float(head[zone, 2].max()) + LENS_CLEARANCE_MM
@@ -83,7 +85,7 @@ def eyeglasses(v: np.ndarray, tris: np.ndarray, lm: np.ndarray, shape: str, sun:
                       np.broadcast_to([1.0, 0.0, 0.0], (len(points), 3)).copy())
     lens_v, lens_t = [], []
     for rim in rims:
-        c = rim.mean(0)
+        c = vec.mean(rim)
         base = sum(len(x) for x in lens_v)
         ring = np.column_stack([rim, np.full(len(rim), z0)])
         lens_v.append(np.vstack([[*c, z0 + 1.0], ring]))
@@ -105,7 +107,8 @@ def _inside(xy: np.ndarray, poly: np.ndarray) -> np.ndarray:
 
 def _fit_z(points: np.ndarray, head: np.ndarray, clearance: float) -> np.ndarray:
     """Frame points moved forward where the head (the nose, a cheek) comes closer than the tube."""
-    d = np.linalg.norm(points[:, None, :2] - head[None, :, :2], axis=-1)
+    diff = points[:, None, :2] - head[None, :, :2]
+    d = np.sqrt(diff[..., 0] ** 2 + diff[..., 1] ** 2)
     near_z = np.where(d < clearance + 2.0, head[None, :, 2], -np.inf).max(axis=1)
     out = points.copy()
     out[:, 2] = np.maximum(points[:, 2], near_z + clearance + 1.0)
@@ -114,18 +117,20 @@ def _fit_z(points: np.ndarray, head: np.ndarray, clearance: float) -> np.ndarray
 
 def _resample(path: np.ndarray, n: int) -> np.ndarray:
     """`n` points evenly spaced by arc length along a polyline."""
-    seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    seg = vec.norm(np.diff(path, axis=0))
     s = np.concatenate([[0.0], np.cumsum(seg)])
     u = np.linspace(0.0, s[-1], n)
     return np.stack([np.interp(u, s, path[:, i]) for i in range(3)], axis=1)
 
 
-def beanie(shell: HeadShell, line: object, hair: StrandSet | None, n_el: int = 20, n_az: int = 96) -> GroomMesh:
+def beanie(shell: HeadShell, line: Hairline, hair: StrandSet | None, n_el: int = 20, n_az: int = 96) -> GroomMesh:
     """A knit cap: the shell above a rim line (low on the forehead, over the ear tops), offset
     outside the hair it covers."""
-    el_rim = np.asarray(line.elevation(np.linspace(-np.pi, np.pi, n_az, endpoint=False)))  # type: ignore[attr-defined]
-    el_rim = np.maximum(el_rim, line.el_front - np.radians(4))  # type: ignore[attr-defined]
     az = np.linspace(-np.pi, np.pi, n_az, endpoint=False)
+    # the rim: low on the forehead, over the ear tops, across the back of the skull
+    side = float(line.elevation(np.array([np.pi / 2]))[0]) + np.radians(4)
+    back = float(line.elevation(np.array([np.pi]))[0]) + np.radians(25)
+    el_rim = np.interp(np.abs(az), [0.0, np.pi / 2, np.pi], [line.el_front - np.radians(7), side, back])
     offset = 2.0
     if hair is not None and hair.n_strands:
         el_h, az_h, r_h = directions(hair.points.reshape(-1, 3), shell.centre)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from facesynth.assets import regions as R
+from facesynth.geometry import vec
 from facesynth.geometry.accessories import _inside as _inside_polygon
 from facesynth.geometry.head_shell import SurfaceSamples, sample_surface
 from facesynth.geometry.strands import StrandSet
@@ -20,11 +21,11 @@ UP = np.array([0.0, 1.0, 0.0])
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+    return vec.unit(v)
 
 
 def _tangent(d: np.ndarray, n: np.ndarray) -> np.ndarray:
-    return _unit(d - (d * n).sum(-1, keepdims=True) * n)
+    return _unit(d - vec.dot(d, n)[..., None] * n)
 
 
 def lying_strands(roots: np.ndarray, normals: np.ndarray, direction: np.ndarray, length: np.ndarray,
@@ -53,7 +54,7 @@ def eyebrows(vertices: np.ndarray, skin_tris: np.ndarray, lm: np.ndarray, densit
     brow = lm[17:27]
     lo = brow.min(0) - np.array([8.0, thickness_mm + 6.0, 30.0])
     hi = brow.max(0) + np.array([8.0, 6.0, 30.0])
-    cen = vertices[skin_tris].mean(1)
+    cen = vec.mean(vertices[skin_tris], axis=1)
     near = skin_tris[np.all((cen > lo) & (cen < hi), axis=1)]
     s = sample_surface(vertices, near, int(14000 * density) + 1, rng)
     x, y = s.points[:, 0], s.points[:, 1]
@@ -100,7 +101,7 @@ def beard_area(points: np.ndarray, normals: np.ndarray, lm: np.ndarray, area: st
     y_nose, y_lip_top, y_lip_bottom = lm[33, 1], lm[51, 1], lm[57, 1]
     y_ear, y_chin = (lm[0, 1] + lm[16, 1]) / 2, lm[8, 1]
     lips = lm[48:60, :2]
-    mouth_c = lips.mean(0)
+    mouth_c = vec.mean(lips)
     in_lips = _inside_polygon(points[:, :2], mouth_c + (lips - mouth_c) * 1.12) & (z > lm[8, 2] - 25)
     moustache = (ax < mouth_w + 4) & (y < y_nose - 2) & (y > y_lip_top - 2) & (normals[:, 2] > 0.3)
     if area == "moustache":
@@ -122,7 +123,7 @@ def beard(vertices: np.ndarray, skin_tris: np.ndarray, lm: np.ndarray, style: st
     length, count, n_pts, lift, area = BEARD[style]
     lo = np.array([-95.0, lm[8, 1] - 60, lm[0, 2] - 30])
     hi = np.array([95.0, lm[33, 1] + 4, 400.0])
-    cen = vertices[skin_tris].mean(1)
+    cen = vec.mean(vertices[skin_tris], axis=1)
     near = skin_tris[np.all((cen > lo) & (cen < hi), axis=1)]
     s = sample_surface(vertices, near, int(count * density * 2.2) + 1, rng)
     keep = rng.uniform(size=len(s.points)) < beard_area(s.points, s.normals, lm, area)
@@ -153,7 +154,7 @@ def eyelashes(vertices: np.ndarray, lm_ids: np.ndarray, rng: np.random.Generator
             f = t - seg
             a, b = vertices[ids[seg]], vertices[ids[seg + 1]]
             root = a * (1 - f)[:, None] + b * f[:, None]
-            eye_c = vertices[ids].mean(0)
+            eye_c = vec.mean(vertices[ids])
             outward = _unit((root - eye_c) * [1.0, 1.0, 0.0]) * 0.5 + np.array([0.0, 0.0, 1.0])
             d0 = _unit(outward + UP * up * 0.5)
             s = np.linspace(0.0, 1.0, 5)[None, :] * (length * rng.uniform(0.7, 1.1, count))[:, None]

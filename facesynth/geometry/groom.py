@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from facesynth.assets import regions as R
-from facesynth.geometry import accessories, facial_hair, scalp_hair
+from facesynth.geometry import accessories, facial_hair, scalp_hair, vec
 from facesynth.geometry.head_shell import build_shell, directions, sample_surface
 from facesynth.geometry.strands import GroomGeometry, StrandSet
 from facesynth.sampling.groom import GroomSpec
@@ -64,7 +64,7 @@ def grow_groom(g: GroomSpec, pack: Any, rest_vertices: np.ndarray) -> GroomGeome
 
 def _head_shell(v: np.ndarray, tris: np.ndarray, lm: np.ndarray) -> Any:
     head = v[np.unique(tris)]
-    cy = float(lm[36:48, 1].mean() + 20.0)
+    cy = float(vec.mean(lm[36:48, 1]) + 20.0)
     band = head[np.abs(head[:, 1] - cy) < 12.0]
     centre = np.array([float(lm[27, 0]), cy, float((band[:, 2].max() + band[:, 2].min()) / 2)])
     return build_shell(head, centre)
@@ -88,11 +88,19 @@ def _scalp(g: GroomSpec, v: np.ndarray, tris: np.ndarray, shell: Any, line: scal
     roots = s.points[keep]
     params = scalp_hair.HairParams(g.hair_style, g.hair_density, g.hair_length, g.hair_clump, g.hair_curl,
                                    g.hair_frizz, g.part_side)
+    if g.hair_style == "buzz":  # too short for the shell's resolution: lie on the skin instead
+        n_pts = scalp_hair.STYLES["buzz"][2]
+        flow = roots - shell.centre - np.array([0.0, 200.0, -150.0])  # away from the crown, down
+        points = facial_hair.lying_strands(roots, s.normals[keep], flow, scalp_hair.STYLES["buzz"][0] * g.hair_length
+                                           * rng.uniform(0.7, 1.2, len(roots)), n_pts, lift=0.5)
+        radius = np.broadcast_to(np.linspace(0.07, 0.05, n_pts), (len(roots), n_pts)).copy()
+        return StrandSet("hair", "hair", points, radius, np.full(len(roots), R.HAIR, np.uint8),
+                         tris[s.triangle[keep]], s.bary[keep])
     n_guides = min(scalp_hair.N_GUIDES, len(roots))
     guides = scalp_hair.grow_guides(roots[:n_guides], shell, line, params, rng)
     points = scalp_hair.children(roots, roots[:n_guides], guides, shell, line, params, rng)
     if g.hair_style == "bun":  # a third of the strands wound into the bun
-        wound = np.argsort(np.linalg.norm(roots - points[:, -1], axis=1))[: len(roots) // 3]
+        wound = np.argsort(vec.norm(roots - points[:, -1]), kind="stable")[: len(roots) // 3]
         points[wound] = scalp_hair.bun_strands(roots[wound], shell, rng, n_pts)
     radius = np.broadcast_to(np.linspace(scalp_hair.ROOT_RADIUS_MM, scalp_hair.TIP_RADIUS_MM, n_pts),
                              (len(roots), n_pts)).copy()

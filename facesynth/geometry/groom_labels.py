@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facesynth.geometry import vec
 from facesynth.geometry.pose import Posed
 from facesynth.geometry.strands import GroomGeometry, ribbon_triangles
 
@@ -62,8 +63,8 @@ def facing_normals(vertices: np.ndarray, triangles: np.ndarray, perspective: boo
     v = np.asarray(vertices, dtype=np.float64)
     t = np.asarray(triangles)
     n = np.cross(v[t[:, 1]] - v[t[:, 0]], v[t[:, 2]] - v[t[:, 0]])
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-    view = v[t].mean(1) if perspective else np.array([[0.0, 0.0, 1.0]])
-    flip = (n * view).sum(1) > 0  # facing away from the camera
+    n = vec.unit(n, 1e-12)
+    view = v[t[:, 0]] if perspective else np.array([[0.0, 0.0, 1.0]])
+    flip = vec.dot(n, view) > 0  # facing away from the camera
     n[flip] *= -1
     return n

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facesynth.geometry import vec
+
 N_EL, N_AZ = 60, 120
 
 
@@ -20,10 +22,21 @@ def directions(p: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """(elevation, azimuth) in radians and radius of points around `centre` in the model frame
     (+Y up, +Z forward: azimuth 0 = straight ahead, +pi/2 = subject's left, +X)."""
     d = np.asarray(p, dtype=np.float64) - centre
-    r = np.linalg.norm(d, axis=-1)
+    r = vec.norm(d)
     el = np.arcsin(np.clip(d[..., 1] / np.maximum(r, 1e-9), -1.0, 1.0))
-    az = np.arctan2(d[..., 0], d[..., 2])
+    az = _atan2(np.ascontiguousarray(d[..., 0]), np.ascontiguousarray(d[..., 2]))
     return el, az, r
+
+
+def _atan2(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """atan2 from arctan: numpy's arctan2 gave last-bit differences between calls on equal
+    inputs (seen with numpy 1.26 on x86-64), and grown hair must be identical on every run."""
+    ax, ay = np.abs(x), np.abs(y)
+    big, small = np.maximum(ax, ay), np.minimum(ax, ay)
+    a = np.arctan(small / np.where(big > 0, big, 1.0))
+    a = np.where(ay > ax, np.pi / 2 - a, a)
+    a = np.where(x < 0, np.pi - a, a)
+    return np.where(y < 0, -a, a)
 
 
 def unit_from_angles(el: np.ndarray, az: np.ndarray) -> np.ndarray:
@@ -100,11 +113,12 @@ def sample_surface(vertices: np.ndarray, triangles: np.ndarray, count: int,
     t = np.asarray(triangles, dtype=np.int64)
     a, b, c = v[t[:, 0]], v[t[:, 1]], v[t[:, 2]]
     cross = np.cross(b - a, c - a)
-    area = np.linalg.norm(cross, axis=1)
-    tri = rng.choice(len(t), size=count, p=area / area.sum())
+    area = vec.norm(cross)
+    cdf = np.cumsum(area)  # sequential: the same choice on every run
+    tri = np.minimum(np.searchsorted(cdf, rng.uniform(size=count) * cdf[-1], side="right"), len(t) - 1)
     u, w = rng.uniform(size=count), rng.uniform(size=count)
     su = np.sqrt(u)
     bary = np.stack([1 - su, su * (1 - w), su * w], axis=1)
-    pts = np.einsum("nk,nkc->nc", bary, v[t[tri]])
+    pts = vec.weighted(bary, v[t[tri]])
     n = cross[tri] / np.maximum(area[tri], 1e-12)[:, None]
     return SurfaceSamples(tri, bary, pts, n)

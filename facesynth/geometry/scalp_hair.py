@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facesynth.geometry import vec
 from facesynth.geometry.head_shell import HeadShell, directions, unit_from_angles
 
 # style: (length mm, strands at full density, points per strand, volume mm, comb length mm)
 STYLES: dict[str, tuple[float, int, int, float, float]] = {
-    "buzz": (4.0, 40000, 3, 0.6, 50.0),
+    "buzz": (3.5, 45000, 3, 0.0, 50.0),
     "short": (45.0, 26000, 7, 7.0, 60.0),
     "medium": (120.0, 22000, 12, 10.0, 50.0),
     "long": (280.0, 14000, 16, 12.0, 45.0),
@@ -67,12 +68,11 @@ def hairline(shell: HeadShell, y_front: float, y_ear: float, y_nape: float, y_ch
 
 
 def _tangential(v: np.ndarray, n: np.ndarray) -> np.ndarray:
-    t = v - (v * n).sum(-1, keepdims=True) * n
-    return t / np.maximum(np.linalg.norm(t, axis=-1, keepdims=True), 1e-9)
+    return vec.unit(v - vec.dot(v, n)[..., None] * n)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+    return vec.unit(v)
 
 
 @dataclass(frozen=True)
@@ -140,29 +140,30 @@ def children(roots: np.ndarray, guide_roots: np.ndarray, guides: np.ndarray, she
     near = np.empty((n, 3), np.int64)
     dist = np.empty((n, 3))
     for s in range(0, n, 4096):  # bounded memory: chunks of the (N, G) distance matrix
-        d = np.linalg.norm(roots[s:s + 4096, None, :] - guide_roots[None, :, :], axis=-1)
+        d = vec.norm(roots[s:s + 4096, None, :] - guide_roots[None, :, :])
         idx = np.argpartition(d, 2, axis=1)[:, :3]
         near[s:s + 4096] = idx
         dist[s:s + 4096] = np.take_along_axis(d, idx, axis=1)
     w = 1.0 / (dist + 1.0)
-    w /= w.sum(1, keepdims=True)
+    w = w / (w[:, 0] + w[:, 1] + w[:, 2])[:, None]
     rel = guides - guides[:, :1]  # (G,P,3) path relative to the guide's root
-    strands = roots[:, None, :] + np.einsum("nk,nkpc->npc", w, rel[near])
+    strands = roots[:, None, :] + vec.weighted(w, rel[near])
     frac = np.linspace(0.0, 1.0, n_pts)[None, :, None]
     own = near[np.arange(n), np.argmin(dist, axis=1)]
     clumped = guides[own] + (roots - guide_roots[own])[:, None, :] * 0.15
     strands = strands + (clumped - strands) * (p.clump * 0.85 * np.sqrt(frac))
-    length = np.linalg.norm(np.diff(strands, axis=1), axis=-1).sum(1)
+    length = vec.total(vec.norm(np.diff(strands, axis=1)), axis=1)
     if p.curl > 0:
         strands = _curl(strands, shell, p.curl, own, length)
     if p.frizz > 0:
         amp = p.frizz * 3.0 * (frac**1.5)
         strands = strands + rng.normal(0.0, 1.0, strands.shape) * amp
-    strands[:, 0] = roots
     flat = shell.push_out(strands.reshape(-1, 3), 0.4)
     if p.style != "buzz":
         flat = _keep_off_face(flat, shell, line, 0.4)
-    return flat.reshape(n, n_pts, 3)
+    out = flat.reshape(n, n_pts, 3)
+    out[:, 0] = roots  # on the skin, exactly at the barycentric root
+    return out
 
 
 def _curl(strands: np.ndarray, shell: HeadShell, curl: float, clump: np.ndarray, length: np.ndarray) -> np.ndarray:

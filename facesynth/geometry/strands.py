@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facesynth.geometry import vec
+
 
 @dataclass(frozen=True, eq=False)
 class StrandSet:
@@ -45,9 +47,8 @@ class StrandSet:
         """The strands moved with their roots from the identity shape to the sample's vertices."""
         if self.n_strands == 0:
             return self
-        shift = np.einsum("nk,nkc->nc", self.root_weights,
-                          np.asarray(posed_vertices, np.float64)[self.root_vertices]
-                          - np.asarray(rest_vertices, np.float64)[self.root_vertices])
+        shift = vec.weighted(self.root_weights, np.asarray(posed_vertices, np.float64)[self.root_vertices]
+                             - np.asarray(rest_vertices, np.float64)[self.root_vertices])
         return StrandSet(self.name, self.material, self.points + shift[:, None, :], self.radius, self.region,
                          self.root_vertices, self.root_weights, self.solid)
 
@@ -100,7 +101,7 @@ def ribbon_triangles(points_cam: np.ndarray, radius: np.ndarray,
     if camera_centre is not None:
         view = p - np.asarray(camera_centre, dtype=np.float64)
     side = np.cross(tangent, view)
-    length = np.linalg.norm(side, axis=-1, keepdims=True)
+    length = vec.norm(side)[..., None]
     side = np.divide(side, length, out=np.zeros_like(side), where=length > 0) * np.asarray(radius)[..., None]
     verts = np.stack([p - side, p + side], axis=2).reshape(-1, 3)  # vertex 2*(i*P+j)+{0,1}
     base = (np.arange(n)[:, None] * pts + np.arange(pts - 1)[None, :]).reshape(-1) * 2

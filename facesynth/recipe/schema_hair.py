@@ -13,7 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from facesynth.recipe.ranges import PositiveMM, Unit
+from facesynth.recipe.ranges import PositiveMM, Unit, bounded
+
+Factor = bounded("Factor", 0.05, 5.0)
 
 HAIR_STYLES = ("bald", "buzz", "short", "medium", "long", "curly", "bun")
 BEARD_STYLES = ("stubble", "short", "full", "goatee", "moustache")
@@ -48,7 +50,7 @@ class ScalpHair(_Section):
                               description=f"Styles drawn uniformly per subject: {', '.join(HAIR_STYLES)}.")
     density: Unit = Field(default_factory=lambda: Unit(min=0.6, max=1.0),
                           description="Fraction of the style's full strand count.")
-    length: Unit = Field(default_factory=lambda: Unit(min=0.7, max=1.3),
+    length: Factor = Field(default_factory=lambda: Factor(min=0.7, max=1.3),
                          description="Multiplier of the style's length.")
     clump: Unit = Field(default_factory=lambda: Unit(min=0.2, max=0.7),
                         description="How far strands pull toward their clump's guide, 0..1.")
