@@ -29,7 +29,7 @@ STYLES: dict[str, tuple[float, int, int, float, float]] = {
     "curly": (110.0, 18000, 22, 16.0, 40.0),
     "bun": (140.0, 20000, 12, 3.0, 400.0),
 }
-N_GUIDES = 500
+N_GUIDES = 400
 ROOT_RADIUS_MM = 0.1
 TIP_RADIUS_MM = 0.05
 FACE_HALF_AZ = np.radians(48.0)  # long hair may not hang in front of the face inside this azimuth
@@ -139,11 +139,13 @@ def children(roots: np.ndarray, guide_roots: np.ndarray, guides: np.ndarray, she
     n, n_pts = len(roots), guides.shape[1]
     near = np.empty((n, 3), np.int64)
     dist = np.empty((n, 3))
-    for s in range(0, n, 4096):  # bounded memory: chunks of the (N, G) distance matrix
-        d = vec.norm(roots[s:s + 4096, None, :] - guide_roots[None, :, :])
-        idx = np.argpartition(d, 2, axis=1)[:, :3]
+    g = [np.ascontiguousarray(guide_roots[:, k])[None, :] for k in range(3)]
+    for s in range(0, n, 4096):  # bounded memory: chunks of the (N, G) squared-distance matrix
+        r = [np.ascontiguousarray(roots[s:s + 4096, k])[:, None] for k in range(3)]
+        d2 = (r[0] - g[0]) ** 2 + (r[1] - g[1]) ** 2 + (r[2] - g[2]) ** 2
+        idx = np.argpartition(d2, 2, axis=1)[:, :3]
         near[s:s + 4096] = idx
-        dist[s:s + 4096] = np.take_along_axis(d, idx, axis=1)
+        dist[s:s + 4096] = np.sqrt(np.take_along_axis(d2, idx, axis=1))
     w = 1.0 / (dist + 1.0)
     w = w / (w[:, 0] + w[:, 1] + w[:, 2])[:, None]
     rel = guides - guides[:, :1]  # (G,P,3) path relative to the guide's root
