@@ -238,3 +238,23 @@ def test_groom_geometry_is_in_the_head_region_of_the_shell(ict_pack, grown) -> N
     _el, az, _ = directions(roots, centre)
     front = np.abs(az) < np.radians(30)
     assert front.any() and roots[front, 1].min() > lm[19, 1] + 30
+
+
+def test_culling_hidden_ribbons_changes_no_label(ict_pack) -> None:
+    """The label pass skips ribbons the head hides; rasterising head and groom together in one
+    pass gives the very same depth, winning triangles and mask."""
+    from facesynth.geometry.groom_labels import groom_triangles
+    from facesynth.geometry.labels import hidden_behind, solid_triangles
+    from facesynth.geometry.raster import rasterize, screen_vertices
+
+    spec = _spec(_groom(hair_style="long", beard_style="short", glasses_shape="round", glasses_sun=True), yaw=35.0)
+    labels, posed = _labels(ict_pack, spec)
+    gt = groom_triangles(posed_groom(spec, ict_pack, rest_vertices(spec, ict_pack)), posed)
+    head_tris = np.asarray(ict_pack.triangles)[solid_triangles(ict_pack)]
+    verts = np.vstack([labels.vertices_cam, gt.vertices])
+    ref = rasterize(verts, np.vstack([head_tris, gt.triangles + len(labels.vertices_cam)]), posed.camera)
+    assert np.array_equal(ref.depth, labels.depth)
+    assert np.array_equal(ref.tri_id, labels.raster.tri_id)
+    xy, z, tris, _ = screen_vertices(gt.vertices, gt.triangles, posed.camera)
+    culled = hidden_behind(labels.depth_face, xy, z, tris)
+    assert culled.mean() > 0.2, "the back of the hair is culled"

@@ -13,7 +13,7 @@ from facesynth.geometry.groom_labels import GroomTriangles, facing_normals, groo
 from facesynth.geometry.landmarks import Landmarks, compute_landmarks
 from facesynth.geometry.pose import Posed
 from facesynth.geometry.posmap import Posmap, compute_posmap
-from facesynth.geometry.raster import Raster, rasterize
+from facesynth.geometry.raster import Raster, rasterize, rasterize_screen, screen_vertices
 from facesynth.geometry.strands import GroomGeometry
 from facesynth.sampling.spec import SampleSpec
 
@@ -103,13 +103,45 @@ def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, pose
 
 def _with_groom(head: Raster, normals: np.ndarray, mask: np.ndarray, gt: GroomTriangles, verts: np.ndarray,
                 tris: np.ndarray, n_head: int, posed: Posed) -> tuple[Raster, np.ndarray, np.ndarray]:
-    """Rasterise head and groom together; where the groom is nearest, its region and normal win.
-    The returned raster's tri_id indexes head triangles then groom triangles."""
-    r = rasterize(verts, tris, posed.camera)
-    groom_px = r.tri_id >= n_head
-    mask = np.where(r.covered, mask, 0).astype(np.uint8)
-    normals = np.where(r.covered[..., None], normals, 0).astype(np.float32)
-    g_tri = r.tri_id[groom_px] - n_head
+    """Rasterise the groom (minus ribbons the head hides everywhere) and merge it with the head's
+    raster by depth; where the groom is nearer, its region and normal win. The returned raster's
+    tri_id indexes head triangles, then groom triangles (`n_head + k`)."""
+    cam = posed.camera
+    xy, z, g_tris, near = screen_vertices(gt.vertices, gt.triangles, cam)
+    kept = np.flatnonzero(~hidden_behind(head.depth, xy, z, g_tris))
+    g = rasterize_screen(xy, z, g_tris[kept], cam.width, cam.height, perspective=cam.is_perspective,
+                         z_min=near, z_max=cam.clip_end_mm)
+    groom_px = g.covered & (~head.covered | (g.depth <= head.depth))
+    g_tri = kept[g.tri_id[groom_px]]
+    depth = np.where(groom_px, g.depth, head.depth)
+    tri_id = np.where(groom_px, 0, head.tri_id)
+    tri_id[groom_px] = n_head + g_tri
+    bary = np.where(groom_px[..., None], g.bary, head.bary)
+    mask = mask.copy()
     mask[groom_px] = gt.region[g_tri]
-    normals[groom_px] = facing_normals(gt.vertices, gt.triangles[g_tri], posed.camera.is_perspective)
-    return r, normals, mask
+    normals = normals.copy()
+    normals[groom_px] = facing_normals(gt.vertices, gt.triangles[g_tri], cam.is_perspective)
+    return Raster(depth, tri_id.astype(np.int32), bary), normals, mask
+
+
+CULL_WINDOW_PX = 8
+
+
+def hidden_behind(depth: np.ndarray, xy: np.ndarray, z: np.ndarray, tris: np.ndarray,
+                  k: int = CULL_WINDOW_PX) -> np.ndarray:
+    """(T,) bool: triangles that lie behind `depth` (0 = no surface) at every pixel centre their
+    bounding box holds, so they can win no pixel. A triangle's depth lies between its corners'
+    depths, so it is hidden when its nearest corner is farther than the farthest surface within
+    k pixels of its box centre (boxes up to 2k+1 pixels wide; larger ones are never culled)."""
+    h, w = depth.shape
+    far = np.where(depth > 0, depth.astype(np.float64), np.inf)
+    padded = np.pad(far, k, constant_values=np.inf)
+    rows = np.max([padded[:, i:i + w] for i in range(2 * k + 1)], axis=0)  # sliding max along x
+    window = np.max([rows[i:i + h, :] for i in range(2 * k + 1)], axis=0)  # then along y
+    txy = xy[tris]
+    lo = np.ceil(np.nan_to_num(txy.min(axis=1), nan=-1e9))
+    hi = np.floor(np.nan_to_num(txy.max(axis=1), nan=1e9))
+    cx = np.clip(((lo[:, 0] + hi[:, 0]) // 2).astype(np.int64), 0, w - 1)
+    cy = np.clip(((lo[:, 1] + hi[:, 1]) // 2).astype(np.int64), 0, h - 1)
+    small = ((hi - lo) <= 2 * k - 1).all(axis=1) & (lo[:, 0] >= 0) & (lo[:, 1] >= 0) & (hi[:, 0] < w) & (hi[:, 1] < h)
+    return small & (window[cy, cx] < z[tris].min(axis=1))
