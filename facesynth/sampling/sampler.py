@@ -29,6 +29,7 @@ from facesynth.sampling.groom import groom_spec
 from facesynth.sampling.spec import (
     BackgroundSpec,
     CameraSpec,
+    DenseLandmarksSpec,
     EnvironmentSpec,
     ExpressionSpec,
     HeadPoseSpec,
@@ -119,6 +120,8 @@ def sample_spec(recipe: Recipe | LoadedRecipe, index: int) -> SampleSpec:
         render=_render(r, sample_rng),
         posmap=_posmap(r, view_rng),
         outputs=tuple(r.outputs),
+        dense_landmarks=DenseLandmarksSpec(count=r.dense_landmarks.count,
+                                           vertex_ids=tuple(r.dense_landmarks.vertex_ids or ())),
     )
 
 
