@@ -9,9 +9,10 @@ from the lists and probabilities below.
 
 from __future__ import annotations
 
-from typing import Literal
+from functools import partial
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from facesynth.recipe.ranges import PositiveMM, Unit, bounded
 
@@ -34,6 +35,16 @@ def _known(values: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
     return values
 
 
+def _choices(allowed: tuple[str, ...], what: str) -> type:
+    """A list of names from `allowed`, refused with one sentence naming the unknown ones."""
+    return Annotated[list[str], AfterValidator(partial(_known, allowed=allowed, what=what))]  # type: ignore[return-value]
+
+
+HairStyles = _choices(HAIR_STYLES, "hair style")
+BeardStyles = _choices(BEARD_STYLES, "beard style")
+GlassesShapes = _choices(GLASSES_SHAPES, "glasses shape")
+
+
 class HairColour(_Section):
     """Principled Hair BSDF melanin model: eumelanin (dark) and pheomelanin (red) and greying."""
 
@@ -46,7 +57,7 @@ class HairColour(_Section):
 
 
 class ScalpHair(_Section):
-    styles: list[str] = Field(default_factory=lambda: list(HAIR_STYLES), min_length=1,
+    styles: HairStyles = Field(default_factory=lambda: list(HAIR_STYLES), min_length=1,
                               description=f"Styles drawn uniformly per subject: {', '.join(HAIR_STYLES)}.")
     density: Unit = Field(default_factory=lambda: Unit(min=0.6, max=1.0),
                           description="Fraction of the style's full strand count.")
@@ -59,11 +70,6 @@ class ScalpHair(_Section):
     frizz: Unit = Field(default_factory=lambda: Unit(min=0.0, max=0.3),
                         description="Random displacement growing toward the tips, 0..1.")
 
-    @field_validator("styles")
-    @classmethod
-    def _styles(cls, v: list[str]) -> list[str]:
-        return _known(v, HAIR_STYLES, "hair style")
-
 
 class Eyebrows(_Section):
     density: Unit = Field(default_factory=lambda: Unit(min=0.5, max=1.0), description="Strand density, 0..1.")
@@ -73,23 +79,13 @@ class Eyebrows(_Section):
 
 class Beard(_Section):
     probability: float = Field(0.3, ge=0, le=1, description="Share of subjects with facial hair.")
-    styles: list[str] = Field(default_factory=lambda: list(BEARD_STYLES), min_length=1)
-
-    @field_validator("styles")
-    @classmethod
-    def _styles(cls, v: list[str]) -> list[str]:
-        return _known(v, BEARD_STYLES, "beard style")
+    styles: BeardStyles = Field(default_factory=lambda: list(BEARD_STYLES), min_length=1)
 
 
 class Glasses(_Section):
     probability: float = Field(0.25, ge=0, le=1, description="Share of subjects wearing eyeglasses.")
-    shapes: list[str] = Field(default_factory=lambda: list(GLASSES_SHAPES), min_length=1)
+    shapes: GlassesShapes = Field(default_factory=lambda: list(GLASSES_SHAPES), min_length=1)
     sunglasses: float = Field(0.2, ge=0, le=1, description="Share of glasses with dark lenses.")
-
-    @field_validator("shapes")
-    @classmethod
-    def _shapes(cls, v: list[str]) -> list[str]:
-        return _known(v, GLASSES_SHAPES, "glasses shape")
 
 
 class Headwear(_Section):
