@@ -36,7 +36,9 @@ def _caption(img: np.ndarray, texts: list[str], cell_w: int, cell_h: int) -> Ima
     draw = ImageDraw.Draw(pil)
     for i, t in enumerate(texts):
         r, k = divmod(i, COLUMNS)
-        draw.text((k * cell_w + 3, r * cell_h + 2), t, fill=(255, 255, 255))
+        x, y = k * cell_w + 3, r * cell_h + 2
+        draw.rectangle(draw.textbbox((x, y), t), fill=(0, 0, 0))  # legible on bright backgrounds
+        draw.text((x, y), t, fill=(255, 255, 255))
     return pil
 
 
@@ -68,10 +70,11 @@ def main() -> None:
         texts.append(" ".join([g.get("hair_style", "?"), *extras]))
     h, w = samples[0].rgb.shape[:2]
     images = REPO / "docs" / "images"
-    _caption(_grid([s.rgb for s in samples], COLUMNS), texts, w, h).save(images / "groom_contact_sheet.png")
+    rgb = _grid([s.rgb for s in samples], COLUMNS)
+    _caption(rgb, texts, w, h).save(images / "groom_contact_sheet.png", optimize=True)
     masks = _grid([palette()[s.mask] for s in samples], COLUMNS)
     sheet = np.concatenate([masks, _legend(masks.shape[1])], axis=0)
-    _caption(sheet, texts, w, h).save(images / "groom_parsing_sheet.png")
+    _caption(sheet, texts, w, h).save(images / "groom_parsing_sheet.png", optimize=True)
     print(f"wrote {images / 'groom_contact_sheet.png'} and groom_parsing_sheet.png from {len(samples)} samples")
 
 

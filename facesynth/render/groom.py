@@ -23,6 +23,7 @@ ATTR_GREY = "facesynth_grey"
 ATTR_COLOUR = "facesynth_colour"
 LASH_MELANIN = 0.9
 HAIR_ROUGHNESS = 0.32
+HAIR_MAX_DEPTH = 4  # scattering events inside hair before a path ends
 
 
 def _attr(nodes: Any, name: str, output: str = "Fac") -> Any:
@@ -70,7 +71,20 @@ def hair_material(bpy: Any) -> Any:
     links.new(keep.outputs[0], melanin.inputs[1])
     links.new(melanin.outputs[0], bsdf.inputs["Melanin"])
     links.new(_attr(nodes, ATTR_REDNESS), bsdf.inputs["Melanin Redness"])
-    links.new(bsdf.outputs[0], out.inputs["Surface"])
+    # Paths deep inside the hair end (a black, non-scattering closure): most of a strand's look is
+    # its first few scattering events, and long hair otherwise multiplies the render time.
+    depth = nodes.new("ShaderNodeLightPath")
+    deep = nodes.new("ShaderNodeMath")
+    deep.operation = "GREATER_THAN"
+    deep.inputs[1].default_value = HAIR_MAX_DEPTH
+    links.new(depth.outputs["Ray Depth"], deep.inputs[0])
+    stop = nodes.new("ShaderNodeEmission")
+    stop.inputs["Strength"].default_value = 0.0
+    mix = nodes.new("ShaderNodeMixShader")
+    links.new(deep.outputs[0], mix.inputs["Fac"])
+    links.new(bsdf.outputs[0], mix.inputs[1])
+    links.new(stop.outputs[0], mix.inputs[2])
+    links.new(mix.outputs[0], out.inputs["Surface"])
     return mat
 
 
