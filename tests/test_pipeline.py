@@ -196,7 +196,7 @@ def test_depth_exr_and_masks_of_real_renders(model: str, tmp_path: Path, ict_pac
         exr = OpenEXR.File(str(next((tmp_path / "ds").glob(f"samples/*/{sample.id}.depth.exr"))))
         channels = exr.channels()
         assert list(channels) == ["Z"] and channels["Z"].pixels.dtype == np.float32
-        depth, mask, rgb = channels["Z"].pixels, sample.mask, sample.rgb
+        depth, mask, rgb = channels["Z"].pixels, sample.masks, sample.rgb
         assert (depth == sample.depth).all()
         face = mask == regions.SKIN
         assert face.sum() > 200
