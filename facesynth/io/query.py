@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from facesynth.errors import UserError
 from facesynth.io.layout import KINDS
+from facesynth.outputs import OUTPUT_KINDS
 from facesynth.recipe import presets
 from facesynth.recipe.schema import Split
 
@@ -35,6 +36,9 @@ def kinds(names: Iterable[str]) -> tuple[str, ...]:
     """Output kind names as in the metadata's `outputs` (rgb, depth, normals, masks, ...)."""
     out = _as_tuple(names)
     for name in out:
+        if name in OUTPUT_KINDS and name not in KINDS:
+            raise UserError(f"output {name!r} is stored in the metadata, not as a file: read it from the "
+                            f"sample's metadata (`sample.meta`; the 68 landmarks also as `sample.landmarks`)")
         if name not in KINDS:
             raise _unknown("output kind", name, KINDS)
     return out
