@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from facesynth.assets import regions as rg
 from facesynth.assets.builtin_head import build_builtin_pack
-from facesynth.assets.builtin_head_shape import EXPRESSION_NAMES
-from facesynth.assets.pack import FacePack, load_pack
+from facesynth.assets.builtin_head.shape import EXPRESSION_NAMES
+from facesynth.assets.pack import FacePack
+from facesynth.assets.registry import load_pack
 
 # iBUG 68 left/right mirror pairs (0-indexed); points on the midline pair with themselves.
 MIRROR = {i: 16 - i for i in range(17)}
