@@ -12,7 +12,7 @@ from PIL import Image
 
 from facesynth.io import DatasetWriter, codecs, png16, verify
 from facesynth.io.compare import compare_datasets
-from facesynth.io.synthetic import synthetic_sample
+from testkit.synthetic import synthetic_sample
 
 RECIPE = "name: t\nseed: 7\nsamples: 4\n"
 

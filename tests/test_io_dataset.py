@@ -15,7 +15,7 @@ import webdataset as wds
 from facesynth.errors import UserError
 from facesynth.io import DatasetWriter, open_dataset
 from facesynth.io.export import export_webdataset
-from facesynth.io.synthetic import synthetic_sample
+from testkit.synthetic import synthetic_sample
 
 RECIPE = "name: t\nseed: 7\nsamples: 12\n"
 COUNT = 12

@@ -8,7 +8,7 @@ import pytest
 from facesynth.errors import UserError
 from facesynth.io import Dataset, DatasetWriter, open_dataset
 from facesynth.io.layout import KINDS
-from facesynth.io.synthetic import synthetic_sample
+from testkit.synthetic import synthetic_sample
 
 COUNT = 10
 

@@ -21,9 +21,9 @@ import pytest
 from facesynth.cli import main
 from facesynth.farm.local import render_dataset
 from facesynth.io import open_dataset
-from facesynth.io.crashdrill import count_samples, kill_and_resume
 from facesynth.io.export import export_webdataset
 from facesynth.io.verify import verify
+from testkit.crashdrill import count_samples, kill_and_resume
 
 pytestmark = [pytest.mark.render, pytest.mark.ict]
 

@@ -40,7 +40,7 @@ def test_readers_import_and_work_without_bpy_under_this_numpy(tmp_path: Path) ->
         "import numpy as np, facesynth, facesynth.io, facesynth.io.export, facesynth.io.verify\n"
         "from facesynth.cli import main\n"
         "from facesynth.io import DatasetWriter, open_dataset, verify\n"
-        "from facesynth.io.synthetic import synthetic_sample\n"
+        "from testkit.synthetic import synthetic_sample\n"
         f"root = {str(tmp_path / 'ds')!r}\n"
         "w = DatasetWriter(root, 'name: t\\nseed: 7\\nsamples: 2\\n')\n"
         "for i in range(2): w.write_sample(i, *synthetic_sample(i, width=32, height=24, posmap_size=16))\n"
