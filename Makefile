@@ -14,7 +14,7 @@ VENV_NP2   := .venv-np2
 STAMP_NP2  := $(VENV_NP2)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
 NP2_TESTS  := tests/test_io_dataset.py tests/test_io_reader_strict.py tests/test_io_verify.py \
               tests/test_io_codecs.py tests/test_io_png16.py tests/test_io_store.py tests/test_atomic.py \
-              tests/test_readers_install.py
+              tests/test_io_compare.py tests/test_readers_install.py
 
 .PHONY: demo test lint venv venv-np2 clean-venv
 
