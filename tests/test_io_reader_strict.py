@@ -36,6 +36,7 @@ def ds(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
         (lambda d: d.filter(expression="hapy"), r"unknown expression 'hapy' \(did you mean 'happy'\?\)"),
         (lambda d: d.filter(expression=["happy", "joy"]), r"unknown expression 'joy'; known: neutral, happy"),
         (lambda d: d.filter(yaw_deg=(30, -30)), r"yaw_deg must be a \(low, high\) pair"),
+        (lambda d: d.filter(subject="12"), r"subject takes subject ids \(integers\), got '12'"),
         (lambda d: d[0].read("mask"), r"unknown output kind 'mask'"),
         (lambda d: d[0].decoded("normal"), r"unknown output kind 'normal' \(did you mean 'normals'\?\)"),
         (lambda d: list(d.iter_arrays(kinds=["landmarks"])), r"output 'landmarks' is stored in the metadata"),

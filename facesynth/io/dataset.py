@@ -215,7 +215,7 @@ class Dataset(Sequence[Sample]):
         """
         splits = None if split is None else query.splits(split)
         expressions = None if expression is None else query.expressions(expression)
-        subjects = None if subject is None else {int(x) for x in ([subject] if isinstance(subject, int) else subject)}
+        subjects = None if subject is None else _subject_ids(subject)
         if yaw_deg is not None and not (len(yaw_deg) == 2 and yaw_deg[0] <= yaw_deg[1]):
             raise UserError(f"yaw_deg must be a (low, high) pair with low <= high, got {yaw_deg!r}")
         keep = []
@@ -250,6 +250,13 @@ class Dataset(Sequence[Sample]):
                 lm = sample.landmarks
                 item.update(landmarks_2d=lm.xy, landmarks_3d=lm.xyz, landmarks_visible=lm.visible)
             yield item
+
+
+def _subject_ids(subject: int | Iterable[int]) -> set[int]:
+    values = [subject] if isinstance(subject, int | np.integer | str) else list(subject)
+    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values):
+        raise UserError(f"subject takes subject ids (integers), got {subject!r}")
+    return {int(v) for v in values}
 
 
 def open_dataset(path: str | os.PathLike[str]) -> Dataset:
