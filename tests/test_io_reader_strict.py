@@ -39,7 +39,7 @@ def ds(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
         (lambda d: d.filter(subject="12"), r"subject takes subject ids \(integers\), got '12'"),
         (lambda d: d[0].read("mask"), r"unknown output kind 'mask'"),
         (lambda d: d[0].decoded("normal"), r"unknown output kind 'normal' \(did you mean 'normals'\?\)"),
-        (lambda d: list(d.iter_arrays(kinds=["landmarks"])), r"output 'landmarks' is stored in the metadata"),
+        (lambda d: d[0].read("landmarks"), r"sample 000000 has no 'landmarks' output \(it has: crop, depth"),
     ],
 )
 def test_unknown_names_are_clear_errors(ds: Dataset, call, message: str) -> None:
@@ -65,6 +65,9 @@ def test_output_kind_and_sample_attribute_share_one_name(ds: Dataset) -> None:
         value = getattr(sample, kind)  # every kind is an attribute of the same name
         assert type(value) is type(item[kind]), kind
     assert np.array_equal(item["masks"], sample.masks) and not hasattr(sample, "mask")
+    # Kinds that live in the metadata are asked for by the same names.
+    extra = next(iter(ds.iter_arrays(kinds=["depth", "landmarks"])))
+    assert np.array_equal(extra["landmarks"].xy, sample.landmarks.xy) and "masks" not in extra
     assert isinstance(item["mesh"], bytes) and item["mesh"].startswith(b"ply")
 
 

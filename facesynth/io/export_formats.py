@@ -3,4 +3,4 @@
 
 from __future__ import annotations
 
-FORMATS: tuple[str, ...] = ("webdataset",)
+FORMATS: tuple[str, ...] = ("webdataset", "coco")

@@ -11,7 +11,6 @@ import difflib
 from collections.abc import Iterable
 
 from facesynth.errors import UserError
-from facesynth.io.layout import KINDS
 from facesynth.outputs import OUTPUT_KINDS
 from facesynth.recipe import presets
 from facesynth.recipe.schema import Split
@@ -33,14 +32,12 @@ def _as_tuple(value: str | int | Iterable[str] | Iterable[int]) -> tuple:
 
 
 def kinds(names: Iterable[str]) -> tuple[str, ...]:
-    """Output kind names as in the metadata's `outputs` (rgb, depth, normals, masks, ...)."""
+    """Output kind names (rgb, depth, normals, masks, ..., and landmarks, dense_landmarks that live
+    in the metadata)."""
     out = _as_tuple(names)
     for name in out:
-        if name in OUTPUT_KINDS and name not in KINDS:
-            raise UserError(f"output {name!r} is stored in the metadata, not as a file: read it from the "
-                            f"sample's metadata (`sample.meta`; the 68 landmarks also as `sample.landmarks`)")
-        if name not in KINDS:
-            raise _unknown("output kind", name, KINDS)
+        if name not in OUTPUT_KINDS:
+            raise _unknown("output kind", name, OUTPUT_KINDS)
     return out
 
 
