@@ -100,7 +100,7 @@ def build_pack(
     face_area = _face_area(raw, region, moved)
     names = tuple(expression_names.values())
     if pivot_mm is None:
-        pivot = _default_pivot(raw, neutral, region, landmarks, deltas, names)
+        pivot = _default_pivot(_eye_point(raw, neutral, region, landmarks, deltas, names), neutral)
     else:
         pivot = np.asarray(pivot_mm, np.float64)
     if pivot.shape != (3,) or not np.all(np.isfinite(pivot)):
@@ -214,16 +214,8 @@ PIVOT_RULE = (
 )
 
 
-def _default_pivot(
-    raw: RawCharacter,
-    neutral: np.ndarray,
-    region: np.ndarray,
-    landmarks: np.ndarray | None,
-    deltas: np.ndarray,
-    names: Sequence[str],
-) -> np.ndarray:
-    """A point inside the head behind the eyes, the rule ICT-FaceKit's pack uses (PIVOT_RULE)."""
-    eyes = _eye_point(raw, neutral, region, landmarks, deltas, names)
+def _default_pivot(eyes: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+    """A point inside the head behind the eyes (`_eye_point`), the rule ICT-FaceKit's pack uses (PIVOT_RULE)."""
     band = neutral[np.abs(neutral[:, 1] - eyes[1]) < 10.0]
     back_z = float(band[:, 2].min()) if len(band) else float(neutral[:, 2].min())
     return np.array([eyes[0], eyes[1], (eyes[2] + back_z) / 2.0])
