@@ -28,7 +28,8 @@ def _commands() -> dict[str, click.Command]:
 def test_every_help_text_is_a_sentence() -> None:
     bad = []
     for path, cmd in _commands().items():
-        texts = [("", (cmd.help or "").strip().splitlines()[0] if cmd.help else "")]
+        summary = " ".join((cmd.help or "").strip().split("\n\n")[0].split())  # the first paragraph
+        texts = [("", summary)]
         texts += [(p.name, p.help or "") for p in cmd.params if getattr(p, "help", None) is not None]
         for name, text in texts:
             if name == "help":
