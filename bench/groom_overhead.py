@@ -47,6 +47,11 @@ def main() -> None:
     ap.add_argument("--spp", type=int, default=128)
     ap.add_argument("--scale", type=float, default=1.0)
     args = ap.parse_args()
+    from facesynth.geometry.scalp_hair import STYLES
+    from facesynth.render.groom import HAIR_MAX_DEPTH
+
+    print(f"hair paths end after {HAIR_MAX_DEPTH} scattering events; strands at full density: "
+          + ", ".join(f"{k} {v[1]}" for k, v in STYLES.items()), flush=True)
     pack = load_pack("ict-facekit")
     loaded = load_recipe(RECIPE)
     rows = []
