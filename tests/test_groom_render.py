@@ -116,8 +116,8 @@ def test_dataset_depth_has_face_plane_and_metadata_says_what_depth_includes(tmp_
         assert meta["depth"]["face_only_channel"] == "face.Z"
         assert {"head", "hair", "eyebrows", "beard", "glasses_frame"} <= set(meta["depth"]["includes"])
         assert meta["groom"]["hair_style"] == "medium" and meta["groom"]["beard_style"] == "short"
-        hair = np.isin(sample.mask, [R.HAIR, R.BEARD])
+        hair = np.isin(sample.masks, [R.HAIR, R.BEARD])
         assert hair.any()
         assert np.all(sample.depth[hair] < np.where(sample.depth_face[hair] > 0, sample.depth_face[hair], np.inf))
-        untouched = ~np.isin(sample.mask, [R.HAIR, R.BEARD, R.BROW_LEFT, R.BROW_RIGHT, R.GLASSES, R.HEADWEAR])
+        untouched = ~np.isin(sample.masks, [R.HAIR, R.BEARD, R.BROW_LEFT, R.BROW_RIGHT, R.GLASSES, R.HEADWEAR])
         assert np.array_equal(sample.depth[untouched], sample.depth_face[untouched])

@@ -72,7 +72,7 @@ def main() -> None:
     images = REPO / "docs" / "images"
     rgb = _grid([s.rgb for s in samples], COLUMNS)
     _caption(rgb, texts, w, h).save(images / "groom_contact_sheet.png", optimize=True)
-    masks = _grid([palette()[s.mask] for s in samples], COLUMNS)
+    masks = _grid([palette()[s.masks] for s in samples], COLUMNS)
     sheet = np.concatenate([masks, _legend(masks.shape[1])], axis=0)
     _caption(sheet, texts, w, h).save(images / "groom_parsing_sheet.png", optimize=True)
     print(f"wrote {images / 'groom_contact_sheet.png'} and groom_parsing_sheet.png from {len(samples)} samples")
