@@ -23,7 +23,7 @@ ATTR_GREY = "facesynth_grey"
 ATTR_COLOUR = "facesynth_colour"
 LASH_MELANIN = 0.9
 HAIR_ROUGHNESS = 0.32
-HAIR_MAX_DEPTH = 3  # scattering events inside hair before a path ends
+HAIR_MAX_DEPTH = 4  # scattering events inside hair before a path ends
 
 
 def _attr(nodes: Any, name: str, output: str = "Fac") -> Any:
