@@ -139,6 +139,15 @@ class RandomMix(_Section):
     weight: Unit = Field(default_factory=lambda: Unit(min=0.2, max=1.0))
     shapes: list[str] = Field(default_factory=list, description="Blendshapes to draw from (default: ARKit's 52).")
 
+    @field_validator("shapes")
+    @classmethod
+    def _known_shapes(cls, v: list[str]) -> list[str]:
+        unknown = [name for name in v if not presets.is_shape_name(name)]
+        if unknown:
+            shown = ", ".join(repr(n[:40]) for n in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+            raise ValueError(f"unknown blendshape name(s) {shown}; expected ARKit names such as eyeBlink_L, jawOpen")
+        return v
+
 
 class Sequence(_Section):
     enabled: bool = False
