@@ -15,18 +15,11 @@ import struct
 from pathlib import Path
 from urllib.parse import unquote
 
-from facesynth.errors import UserError
+from facesynth.errors import UserError, quoted
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # MTL statements whose last argument is a texture file (options such as `-bm 1` come first).
 _MTL_MAPS = ("map_", "bump", "disp", "decal", "refl", "norm")
-_MAX_QUOTED = 120
-
-
-def quoted(value: object, limit: int = _MAX_QUOTED) -> str:
-    """repr() of a value from a file or recipe, cut to `limit` characters (never echo a huge input)."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 5] + "...'" + f" ({len(text)} chars)"
 
 
 def contained(owner: Path, reference: str, *, uri: bool = False) -> Path | None:

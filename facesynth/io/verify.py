@@ -19,6 +19,7 @@ from facesynth.errors import UserError
 from facesynth.io import codecs
 from facesynth.io.layout import KINDS, META_VERSION, REQUIRED_META_KEYS, file_name, subdir_name
 from facesynth.io.store import RECIPE_FILE, read_index, read_meta, sha256_hex
+from facesynth.recipe import bounded_yaml
 
 
 @dataclass
@@ -56,8 +57,8 @@ def expected_count(root: Path) -> int | None:
     if not path.exists():
         return None
     try:
-        recipe = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        recipe = bounded_yaml.safe_load(path.read_text(encoding="utf-8"), str(path))
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         raise UserError(f"{path}: not readable YAML ({exc.__class__.__name__})") from exc
     if not isinstance(recipe, dict):
         return None
