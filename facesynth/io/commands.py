@@ -49,13 +49,20 @@ def verify_cmd(
     report = verify(directory, repair=repair, deep=not quick)
     for sid, problem in sorted(report.corrupt.items()):
         typer.echo(f"corrupt {sid}: {problem}", err=True)
+    for sid, problem in sorted(report.foreign.items()):
+        typer.echo(f"foreign {sid}: {problem}", err=True)
+    for label, paths in (("temp file", report.stray_temp), ("orphan file", report.orphans)):
+        for path in paths[:20]:
+            typer.echo(f"{label}: {path}", err=True)
+        if len(paths) > 20:
+            typer.echo(f"... and {len(paths) - 20} more {label}s", err=True)
     for key, paths in sorted(report.duplicates.items()):
         typer.echo(f"duplicate {key}: {', '.join(paths)}", err=True)
     if report.missing:
         shown = ", ".join(map(str, report.missing[:20])) + (" ..." if len(report.missing) > 20 else "")
         typer.echo(f"missing indices: {shown}", err=True)
     typer.echo(report.summary())
-    if not report.passed:  # also after --repair: the deleted samples still need re-rendering
+    if not report.passed:  # also after --repair: what it found is reported, and deleted samples need rendering
         raise typer.Exit(1)
 
 
