@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from facesynth.assets.preflight import check_assets
 from facesynth.errors import FacesynthError, UserError, WorkError
 from facesynth.io.store import DatasetWriter, StoreWriteError
 from facesynth.recipe import load_recipe
@@ -134,6 +135,7 @@ def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | N
 
     start = time.perf_counter()
     loaded = load_recipe(recipe_path, overrides)
+    check_assets(loaded)  # what `validate` checks, before Blender starts and before `out` exists
     chosen = select_indices(loaded.recipe.samples, indices=indices, shard_index=shard_index,
                             shard_count=shard_count, limit=limit)
     bpy = import_bpy()

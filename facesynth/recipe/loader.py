@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from facesynth.errors import UserError, quoted
 from facesynth.recipe import bounded_yaml
+from facesynth.recipe.images import image_problem
 from facesynth.recipe.schema import CharacterFile, Recipe
 
 Loc = tuple[str | int, ...]
@@ -306,36 +307,67 @@ def _dedupe(items: list[str]) -> list[str]:
 # -- files the recipe points at -----------------------------------------------------------------
 
 def _check_paths(loaded: LoadedRecipe, lines: dict[Loc, int]) -> Iterator[tuple[Loc, str]]:
+    """Every file the recipe names exists and is what it claims: images decode (header only)."""
     r = loaded.recipe
     for i, entry in enumerate(r.environment.hdri):
         if entry.startswith("builtin:"):
             continue
         p = loaded.resolve(entry)
+        loc = ("environment", "hdri", i)
         if not p.exists():
-            yield ("environment", "hdri", i), f"no such file or directory: {entry}"
-        elif p.is_dir() and not list_images(p, HDRI_SUFFIXES):
-            yield ("environment", "hdri", i), f"directory holds no .exr/.hdr files: {entry}"
-        elif p.is_file() and p.suffix.lower() not in HDRI_SUFFIXES:
-            yield ("environment", "hdri", i), f"not an .exr/.hdr file: {entry}"
+            yield loc, f"no such file or directory: {entry}"
+        elif p.is_dir():
+            found = list_images(p, HDRI_SUFFIXES)
+            if not found:
+                yield loc, f"directory holds no .exr/.hdr files: {entry}"
+            yield from _images(loc, found)
+        elif p.suffix.lower() not in HDRI_SUFFIXES:
+            yield loc, f"not an .exr/.hdr file: {entry}"
+        else:
+            yield from _images(loc, [p])
     bg = r.background
-    if bg.kind == "image" and bg.source and not loaded.resolve(bg.source).is_file():
-        yield ("background", "source"), f"no such image file: {bg.source}"
+    if bg.kind == "image" and bg.source:
+        p = loaded.resolve(bg.source)
+        if not p.exists():
+            yield ("background", "source"), f"no such image file: {bg.source}"
+        else:
+            yield from _images(("background", "source"), [p])
     if bg.kind == "image_dir" and bg.source:
         p = loaded.resolve(bg.source)
         if not p.is_dir():
             yield ("background", "source"), f"no such directory: {bg.source}"
-        elif not list_images(p, IMAGE_SUFFIXES):
-            yield ("background", "source"), f"directory holds no images: {bg.source}"
+        else:
+            found = list_images(p, IMAGE_SUFFIXES)
+            if not found:
+                yield ("background", "source"), f"directory holds no images: {bg.source}"
+            yield from _images(("background", "source"), found)
     fm = r.subjects.face_model
-    if isinstance(fm, CharacterFile) and not loaded.resolve(fm.path).is_file():
-        yield ("subjects", "face_model", "path"), f"no such character file: {fm.path}"
+    if isinstance(fm, CharacterFile):
+        p = loaded.resolve(fm.path)
+        if not p.exists():
+            yield ("subjects", "face_model", "path"), f"no such character file: {fm.path}"
+        elif not p.is_file() or not stat.S_ISREG(p.stat().st_mode):
+            yield ("subjects", "face_model", "path"), f"not a regular file: {fm.path}"
     for i, tex in enumerate(r.subjects.textures):
         for kind in ("albedo", "normal", "roughness"):
             value = getattr(tex, kind)
-            if value and not loaded.resolve(value).is_file():
+            if not value:
+                continue
+            p = loaded.resolve(value)
+            if not p.exists():
                 yield ("subjects", "textures", i, kind), f"no such texture file: {value}"
+            else:
+                yield from _images(("subjects", "textures", i, kind), [p])
+
+
+def _images(loc: Loc, paths: list[Path]) -> Iterator[tuple[Loc, str]]:
+    for path in paths:
+        problem = image_problem(path)
+        if problem:
+            yield loc, f"{path}: {problem}"
 
 
 def list_images(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
     """Image files directly inside `directory`, sorted by name (deterministic choice by index)."""
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+    # not only regular files: a FIFO or device named like an image is reported, never opened
+    return sorted(p for p in directory.iterdir() if p.suffix.lower() in suffixes and not p.is_dir())
