@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
 # The user's to fix (a path, a permission, a read-only place); anything else (disk full, I/O) is a
 # failure during work.
 _USER_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ENOENT,
-                          errno.ENAMETOOLONG, errno.ELOOP})
+                          errno.EEXIST, errno.ENAMETOOLONG, errno.ELOOP})
 
 
 if __name__ == "__main__":
