@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -152,9 +153,13 @@ def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | N
             return report
         session = RenderSession(pack, threads=loaded.recipe.render.threads)
         producer = SampleProducer(loaded, pack, session, writer, bpy.app.version_string)
-        def abort() -> None:
+        blender_tmp = Path(bpy.app.tempdir)  # Blender's own scratch folder, removed at a normal exit
+
+        def abort() -> None:  # what a normal exit would clean, before os._exit skips it
             session.close()
             writer.close()
+            if blender_tmp.name.startswith("blender_"):
+                shutil.rmtree(blender_tmp, ignore_errors=True)
 
         try:
             with _graceful_stop(abort) as stop, tqdm(total=len(todo), unit="sample", disable=not progress,
