@@ -178,3 +178,28 @@ def test_locks_of_other_hosts_go_stale_by_age(tmp_path: Path) -> None:
     old = time.time() - locks.STALE_AFTER_S - 60
     os.utime(lock, (old, old))
     assert locks.live_locks(tmp_path) == [] and not lock.exists()
+
+
+# -- class 9: reader errors name the file and the sample ------------------------------------------
+
+def test_damaged_files_are_reader_errors_naming_file_and_sample(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from facesynth import open_dataset
+    from facesynth.cli import main
+    from facesynth.io.dataset import DatasetReadError
+
+    writer = DatasetWriter(tmp_path, RECIPE_A)
+    paths = [write(writer, i) for i in range(3)]
+    png = paths[1].parent / "000001.rgb.png"
+    png.write_bytes(png.read_bytes()[:100])
+    with pytest.raises(DatasetReadError, match=rf"sample 000001: {png} does not decode"):
+        _ = open_dataset(tmp_path)[1].rgb
+    for command in (["stats", str(tmp_path), "--out", str(tmp_path / "report")],
+                    ["inspect", str(tmp_path), "000001", "--out", str(tmp_path / "i.png")]):
+        with pytest.raises(SystemExit) as info:
+            main(command)
+        err = capsys.readouterr().err
+        assert info.value.code == 2 and err.count("\n") == 1 and "sample 000001" in err and "Traceback" not in err
+    paths[2].write_text("{not json")
+    with pytest.raises(DatasetReadError, match=rf"sample 000002: metadata {paths[2]} cannot be read"):
+        _ = open_dataset(tmp_path)[2].meta

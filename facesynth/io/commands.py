@@ -31,6 +31,10 @@ def _friendly(fn: F) -> F:
         except OSError as exc:
             typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
             raise typer.Exit(1) from None
+        except (KeyError, TypeError, ValueError) as exc:  # metadata of another shape than documented
+            typer.echo(f"error: a sample's metadata lacks or mistypes a field ({type(exc).__name__}: "
+                       f"{str(exc)[:120]}); run `facesynth verify` on the dataset", err=True)
+            raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
 
