@@ -17,6 +17,7 @@ import pytest
 
 from facesynth.errors import UserError
 from facesynth.io import DatasetWriter
+from facesynth.io.layout import META_VERSION
 from facesynth.io.store import StoreWriteError
 from facesynth.io.synthetic import synthetic_sample
 from facesynth.io.verify import verify
@@ -203,3 +204,16 @@ def test_damaged_files_are_reader_errors_naming_file_and_sample(tmp_path: Path,
     paths[2].write_text("{not json")
     with pytest.raises(DatasetReadError, match=rf"sample 000002: metadata {paths[2]} cannot be read"):
         _ = open_dataset(tmp_path)[2].meta
+
+
+def test_a_dataset_of_another_facesynth_version_is_not_resumed_into(tmp_path: Path) -> None:
+    """Else resume would mix versions, and verify would report the new samples as foreign forever."""
+    write(DatasetWriter(tmp_path, RECIPE_A), 0)
+    info_path = tmp_path / "dataset.json"
+    info = json.loads(info_path.read_text())
+    info_path.write_text(json.dumps({**info, "facesynth_version": "0.0.1"}))
+    with pytest.raises(UserError, match=rf"started by facesynth 0\.0\.1 \(meta_version {META_VERSION}\).*--force-new"):
+        DatasetWriter(tmp_path, RECIPE_A)
+    DatasetWriter(tmp_path, RECIPE_A, force_new=True).close()
+    assert json.loads(info_path.read_text())["facesynth_version"] == info["facesynth_version"]
+    assert not (tmp_path / "samples").exists()

@@ -106,7 +106,13 @@ class DatasetWriter:
                 f"{self.root} holds a dataset of another recipe (recipe.yaml sha256 {existing}, this recipe "
                 f"{self.recipe_sha256}): choose another directory or pass --force-new to start over"
             )
-        if force_new and existing is not None and existing != self.recipe_sha256:
+        other_version = self._other_version() if existing == self.recipe_sha256 else None
+        if other_version and not force_new:
+            raise UserError(
+                f"{self.root} was started by {other_version}, this is facesynth {__version__} (meta_version "
+                f"{META_VERSION}): its samples would mix; finish it with that version, or pass --force-new "
+                "to start over")
+        if force_new and existing is not None and (existing != self.recipe_sha256 or other_version):
             # Start over: samples of another recipe must not be mixed with this one's, and a writer
             # that is still running would keep adding its recipe's samples after the deletion.
             live = live_locks(self.root)
@@ -137,6 +143,16 @@ class DatasetWriter:
         except OSError as exc:
             self.close()
             raise StoreWriteError(f"could not set up dataset directory {self.root}: {_os_error(exc)}") from None
+
+    def _other_version(self) -> str | None:
+        """'facesynth X (meta_version N)' when dataset.json was written by another version."""
+        info = read_meta(self.root / DATASET_FILE)
+        if info is None:
+            return None
+        theirs = (info.get("facesynth_version"), info.get("meta_version"))
+        if theirs == (__version__, META_VERSION):
+            return None
+        return f"facesynth {theirs[0]} (meta_version {theirs[1]})"
 
     def _start_files(self, existing: str | None, blender_version: str | None) -> None:
         for folder in (self.root, self.root / "index"):  # left by a kill during a previous set-up
