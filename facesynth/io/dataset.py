@@ -6,7 +6,6 @@ whose arrays are decoded on first access.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,9 @@ from typing import Any
 import numpy as np
 
 from facesynth.errors import UserError
-from facesynth.io import codecs
+from facesynth.io import codecs, metafields
+from facesynth.io.batches import iter_batches
+from facesynth.io.shards import check_shard_files, read_info
 from facesynth.io.sources import Entry, FileRef, find_source, scan_directory, scan_shards
 from facesynth.io.store import RECIPE_FILE
 
@@ -54,6 +55,11 @@ class Sample:
         if not isinstance(meta, dict):
             raise DatasetReadError(f"sample {self.id}: metadata {_name(ref)} is not a JSON object")
         return meta
+
+    @property
+    def expression_weights(self) -> dict[str, float]:
+        """Pack shape name -> weight (non-zero ones), for every `meta_version` this reader knows."""
+        return metafields.expression_weights(self.meta)
 
     @property
     def kinds(self) -> list[str]:
@@ -138,6 +144,16 @@ class Sample:
             np.asarray(lm["visible"], dtype=bool).reshape(68),
         )
 
+    @cached_property
+    def dense_landmarks(self) -> Landmarks:
+        """The `dense_landmarks` output: (N, 2) px, (N, 3) mm, (N,) visible; vertex ids in `meta`."""
+        return Landmarks(*metafields.points(self.meta, "dense_landmarks"))
+
+    @cached_property
+    def pupils(self) -> Landmarks:
+        """The two pupil centres (subject's right eye, then left): with `landmarks`, 70 points."""
+        return Landmarks(*metafields.points(self.meta, "pupils"))
+
 
 class DatasetReadError(UserError):
     """A file of a dataset is missing or damaged (names the sample and the file): exit 2, the
@@ -202,6 +218,13 @@ class Dataset(Sequence[Sample]):
     def ids(self) -> list[str]:
         return [e.id for e in self._entries]
 
+    def iter_batches(
+        self, batch_size: int, kinds: Sequence[str] | None = None, *, drop_last: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Batches of `iter_arrays` items: same-shape arrays stacked (rgb -> B x H x W x 3), ids and
+        metadata as lists. numpy only; facesynth-models wraps it for torch."""
+        return iter_batches(self.iter_arrays(kinds), batch_size, drop_last=drop_last)
+
     def by_id(self, sample_id: str) -> Sample:
         if self._positions is None:
             self._positions = {e.id: pos for pos, e in enumerate(self._entries)}
@@ -263,6 +286,8 @@ def open_dataset(path: str | os.PathLike[str]) -> Dataset:
     if kind == "directory":
         recipe = (path / RECIPE_FILE).read_text(encoding="utf-8")
         return Dataset(path, kind, scan_directory(path), recipe)
-    info = path / "dataset_info.json" if path.is_dir() else path.parent / "dataset_info.json"
-    recipe = json.loads(info.read_text())["recipe"]["text"] if info.exists() else None
+    info = read_info(path if path.is_dir() else path.parent)
+    # A damaged or missing shard is named here, not read as fewer samples.
+    check_shard_files(paths, info, whole_export=path.is_dir())
+    recipe = info["recipe"]["text"] if info is not None else None
     return Dataset(path, kind, scan_shards(paths), recipe)

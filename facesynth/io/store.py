@@ -24,8 +24,9 @@ from facesynth.atomic import TMP_PREFIX, is_temporary
 from facesynth.errors import UserError, WorkError
 from facesynth.io import codecs
 from facesynth.io.encode import encode_output
-from facesynth.io.layout import KINDS, META_VERSION, SUBDIR_SIZE, file_name, sample_dir, subdir_name
+from facesynth.io.layout import KINDS, SUBDIR_SIZE, file_name, sample_dir, subdir_name
 from facesynth.io.locks import LOCK_DIR, WriterLock, live_locks
+from facesynth.outputs import META_VERSION
 
 RECIPE_FILE = "recipe.yaml"
 DATASET_FILE = "dataset.json"
@@ -107,7 +108,8 @@ class DatasetWriter:
                 f"{self.recipe_sha256}): choose another directory or pass --force-new to start over"
             )
         other_version = self._other_version() if existing == self.recipe_sha256 else None
-        if other_version and not force_new:
+        same_schema = (read_meta(self.root / DATASET_FILE) or {}).get("meta_version", META_VERSION) == META_VERSION
+        if other_version and same_schema and not force_new:
             raise UserError(
                 f"{self.root} was started by {other_version}, this is facesynth {__version__} (meta_version "
                 f"{META_VERSION}): its samples would mix; finish it with that version, or pass --force-new "
@@ -143,13 +145,18 @@ class DatasetWriter:
         except OSError as exc:
             self.close()
             raise StoreWriteError(f"could not set up dataset directory {self.root}: {_os_error(exc)}") from None
+        except BaseException:
+            self.close()
+            raise
 
     def _other_version(self) -> str | None:
-        """'facesynth X (meta_version N)' when dataset.json was written by another version."""
+        """'facesynth X (meta_version N)' when dataset.json was written by another facesynth
+        version (another meta_version is refused by `_check_meta_version`, with --force-new too
+        this starts over)."""
         info = read_meta(self.root / DATASET_FILE)
         if info is None:
             return None
-        theirs = (info.get("facesynth_version"), info.get("meta_version"))
+        theirs = (info.get("facesynth_version", __version__), info.get("meta_version", META_VERSION))
         if theirs == (__version__, META_VERSION):
             return None
         return f"facesynth {theirs[0]} (meta_version {theirs[1]})"
@@ -159,6 +166,7 @@ class DatasetWriter:
             _remove_stale_temp(folder, self.temp_grace_s)
         if existing != self.recipe_sha256:
             codecs.write_file(self.root / RECIPE_FILE, self.recipe_text.encode("utf-8"))
+        _check_meta_version(self.root)
         if not (self.root / DATASET_FILE).exists():
             info = {
                 "recipe_sha256": self.recipe_sha256,
@@ -337,6 +345,18 @@ def _scan_subdir(folder: Path, temp_grace_s: float) -> dict[int, Path]:
             if meta is not None and isinstance(meta.get("index"), int):
                 out[meta["index"]] = Path(entry.path)
     return out
+
+
+def _check_meta_version(root: Path) -> None:
+    """Refuse to resume a dataset of an older metadata schema: one dataset, one schema (loaders
+    that infer columns from the first samples would otherwise break on the mix)."""
+    stored = read_meta(root / DATASET_FILE) or {}
+    version = stored.get("meta_version", META_VERSION)
+    if version != META_VERSION:
+        raise UserError(
+            f"{root} holds samples of metadata version {version}; this facesynth writes version "
+            f"{META_VERSION}: render into a new directory"
+        )
 
 
 def read_meta(json_path: Path) -> dict[str, Any] | None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from facesynth.arkit import FACE_SHAPES
+
 
 @cache
 def _data() -> dict[str, Any]:
@@ -35,27 +37,4 @@ def preset_weights(name: str) -> MappingProxyType[str, float]:
 
 
 def random_mix_shapes() -> tuple[str, ...]:
-    return tuple(_data()["random_mix_shapes"])
-
-
-# ARKit's tongueOut is the one ARKit shape random mixing leaves out by default (many rigs have no tongue).
-_NOT_MIXED_BY_DEFAULT = ("tongueOut",)
-
-
-@cache
-def _shape_keys() -> frozenset[str]:
-    """Lower-case spellings of every ARKit shape: `eyeBlink_L`, `eyeBlinkLeft`, and the unsided
-    stem of a sided shape (`cheekPuff` for `cheekPuff_L` + `cheekPuff_R`, as face packs accept)."""
-    keys: set[str] = set()
-    for name in (*random_mix_shapes(), *_NOT_MIXED_BY_DEFAULT):
-        key = name.lower()
-        keys.add(key)
-        for suffix, word in (("_l", "left"), ("_r", "right")):
-            if key.endswith(suffix):
-                keys.update((key[: -len(suffix)] + word, key[: -len(suffix)]))
-    return frozenset(keys)
-
-
-def is_shape_name(name: str) -> bool:
-    """True for an ARKit blendshape name in any spelling face packs accept (case-insensitive)."""
-    return name.strip().lower() in _shape_keys()
+    return FACE_SHAPES

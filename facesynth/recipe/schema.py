@@ -12,6 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
+from facesynth import arkit
+from facesynth.outputs import OUTPUT_KINDS as OUTPUT_KIND_TABLE
+from facesynth.outputs import RECIPE_OUTPUTS
 from facesynth.recipe import presets
 from facesynth.recipe.ranges import (
     AzimuthDeg,
@@ -30,7 +33,7 @@ from facesynth.recipe.ranges import (
 )
 
 SCHEMA_VERSION = 1
-OUTPUT_KINDS = ("rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh")
+OUTPUT_KINDS = RECIPE_OUTPUTS
 BUILTIN_FACE_MODELS = ("builtin", "ict-facekit")
 BUILTIN_HDRIS = ("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset")
 CHARACTER_SUFFIXES = (".fbx", ".glb", ".gltf", ".obj")
@@ -132,6 +135,14 @@ class Subjects(_Section):
 
 # -- expressions --------------------------------------------------------------------------------
 
+# Face packs match expression names case-insensitively, in either ARKit spelling.
+_SHAPE_BY_LOWER = {s.lower(): s for n in arkit.ARKIT_NAMES for s in (n, arkit.apple_spelling(n))}
+
+
+def _is_shape_name(name: str) -> bool:
+    return arkit.is_arkit(name) or arkit.is_arkit(_SHAPE_BY_LOWER.get(name.strip().lower(), name))
+
+
 class RandomMix(_Section):
     enabled: bool = False
     probability: float = Field(1.0, ge=0, le=1, description="Share of samples that mix instead of a preset.")
@@ -142,7 +153,7 @@ class RandomMix(_Section):
     @field_validator("shapes")
     @classmethod
     def _known_shapes(cls, v: list[str]) -> list[str]:
-        unknown = [name for name in v if not presets.is_shape_name(name)]
+        unknown = [name for name in v if not _is_shape_name(name)]
         if unknown:
             shown = ", ".join(repr(n[:40]) for n in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
             raise ValueError(f"unknown blendshape name(s) {shown}; expected ARKit names such as eyeBlink_L, jawOpen")
@@ -350,6 +361,13 @@ class Posmap(_Section):
     write_crop_rgb: bool = True
 
 
+class DenseLandmarks(_Section):
+    count: int = Field(500, ge=10, le=20000,
+                       description="Points spread evenly over the pack's face area (used when vertex_ids is not set).")
+    vertex_ids: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None, min_length=1, description="The face pack's own vertex ids to project instead (any set, in order).")
+
+
 class Split(_Section):
     train: float = Field(0.8, ge=0, le=1)
     val: float = Field(0.1, ge=0, le=1)
@@ -383,7 +401,8 @@ class Recipe(_Section):
     background: Background = Field(default_factory=Background)
     render: Render = Field(default_factory=Render)
     posmap: Posmap = Field(default_factory=Posmap)
-    outputs: list[Literal["rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh"]] = Field(
+    dense_landmarks: DenseLandmarks = Field(default_factory=DenseLandmarks)
+    outputs: list[Literal[RECIPE_OUTPUTS]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: ["rgb", "depth", "masks", "landmarks"], min_length=1)
     split: Split = Field(default_factory=Split)
 
@@ -408,7 +427,7 @@ class Recipe(_Section):
     def _character_capabilities(self) -> Recipe:
         fm = self.subjects.face_model
         if isinstance(fm, CharacterFile) and fm.landmarks_68 is None:
-            needs = [o for o in self.outputs if o in ("landmarks", "posmap")]
+            needs = [o for o in self.outputs if OUTPUT_KIND_TABLE[o].needs_landmarks]
             if needs:
                 raise ValueError(f"outputs: {', '.join(needs)} need landmarks, but subjects.face_model."
                                  "landmarks_68 is not set for the character file")
