@@ -17,10 +17,10 @@ import pytest
 
 from facesynth.errors import UserError
 from facesynth.io import DatasetWriter
-from facesynth.io.layout import META_VERSION
 from facesynth.io.store import StoreWriteError
 from facesynth.io.synthetic import synthetic_sample
 from facesynth.io.verify import verify
+from facesynth.outputs import META_VERSION
 from facesynth.scratch import clean_stale_scratch, make_scratch_dir
 
 RECIPE_A = "name: a\nseed: 7\nsamples: 4\n"

@@ -130,12 +130,13 @@ def _check_file(folder: Path, sid: str, kind: str, desc: Any, deep: bool) -> str
 
 
 def _dataset_identity(root: Path) -> dict[str, Any]:
-    """What every sample must agree with: the sha256 of recipe.yaml, and dataset.json's versions."""
+    """What every sample must agree with: the sha256 of recipe.yaml and dataset.json's facesynth
+    version. (Its meta_version is not compared: the writer never resumes a dataset of another
+    schema, and readers accept every readable version, checked by `check_sample`.)"""
     want: dict[str, Any] = {"recipe_sha256": sha256_hex((root / RECIPE_FILE).read_bytes())}
     info = read_meta(root / DATASET_FILE) or {}
-    for key in ("meta_version", "facesynth_version"):
-        if key in info:
-            want[key] = info[key]
+    if "facesynth_version" in info:
+        want["facesynth_version"] = info["facesynth_version"]
     return want
 
 
