@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+from facesynth.io.synthetic import synthetic_sample
 
 from facesynth.errors import UserError
 from facesynth.io import DatasetWriter
 from facesynth.io.store import StoreWriteError
-from facesynth.io.synthetic import synthetic_sample
 from facesynth.io.verify import verify
 from facesynth.outputs import META_VERSION
 from facesynth.scratch import clean_stale_scratch, make_scratch_dir
