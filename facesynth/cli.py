@@ -86,8 +86,9 @@ def schema(out: Annotated[Path | None, typer.Option("--out", help="Write to this
     if out is None:
         typer.echo(text, nl=False)
     else:
-        from facesynth.atomic import write_text
+        from facesynth.atomic import check_writable, write_text
 
+        check_writable(out, "--out")
         write_text(out, text)
 
 

@@ -147,4 +147,4 @@ def test_os_errors_are_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "f"
     blocker.write_text("x")
     done = cli("schema", "--out", str(blocker / "schema.json"))
-    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "File exists" in done.stderr
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and f"{blocker} is not a directory" in done.stderr

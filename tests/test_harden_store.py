@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-from facesynth.io.synthetic import synthetic_sample
 
 from facesynth.errors import UserError
 from facesynth.io import DatasetWriter
@@ -22,6 +21,7 @@ from facesynth.io.store import StoreWriteError
 from facesynth.io.verify import verify
 from facesynth.outputs import META_VERSION
 from facesynth.scratch import clean_stale_scratch, make_scratch_dir
+from testkit.synthetic import synthetic_sample
 
 RECIPE_A = "name: a\nseed: 7\nsamples: 4\n"
 RECIPE_B = "name: b\nseed: 7\nsamples: 4\n"

@@ -8,9 +8,9 @@ Blender can tell (meshes, shape keys, vertex counts for landmarks) is checked wh
 
 from __future__ import annotations
 
+from facesynth.assets import load_pack
 from facesynth.assets.cache import pack_cache_path
 from facesynth.assets.obj import check_obj
-from facesynth.assets.pack import load_pack
 from facesynth.assets.references import references
 from facesynth.errors import UserError
 from facesynth.recipe import LoadedRecipe
