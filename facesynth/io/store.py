@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -59,6 +60,31 @@ class DatasetWriter:
             raise UserError(f"worker name {self.worker_name!r} must be a plain file name")
         self._check_or_start(force_new, blender_version)
         self.index_path = self.root / "index" / f"{self.worker_name}.jsonl"
+
+    @classmethod
+    def attach(cls, root: str | os.PathLike[str], recipe_text: str, *, worker_name: str) -> DatasetWriter:
+        """A writer for a worker of a driver that opened `root` (and holds it): no set-up, no lock.
+
+        Refuses (UserError) a directory that does not hold this recipe or that this process cannot
+        write to: on a cluster, a node that mounts another or a read-only path."""
+        self = cls.__new__(cls)
+        self.root = Path(root)
+        self.recipe_text = recipe_text
+        self.recipe_sha256 = sha256_hex(recipe_text.encode("utf-8"))
+        self.worker_name = worker_name
+        host = socket.gethostname()
+        if recipe_sha256(self.root) != self.recipe_sha256:
+            raise UserError(f"{self.root} on {host} does not hold this run's recipe.yaml: the output "
+                            "directory must be one path that every worker sees")
+        try:
+            fd, probe = tempfile.mkstemp(prefix=TMP_PREFIX, dir=self.root)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise UserError(f"cannot write to dataset directory {self.root} on {host}: "
+                            f"{exc.strerror or exc}") from exc
+        self.index_path = self.root / "index" / f"{worker_name}.jsonl"
+        return self
 
     def _check_or_start(self, force_new: bool, blender_version: str | None) -> None:
         if self.root.exists() and not self.root.is_dir():
