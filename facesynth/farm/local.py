@@ -105,11 +105,8 @@ def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | N
     loaded = load_recipe(recipe_path, overrides)
     chosen = select_indices(loaded.recipe.samples, indices=indices, shard_index=shard_index,
                             shard_count=shard_count, limit=limit)
-    ray = None
+    pack = None
     if backend == "ray":
-        from facesynth.farm.ray_backend import connect
-
-        ray, _ = connect(address)
         blender_version = _installed_bpy_version()
     else:
         from facesynth.render._bpy import import_bpy
@@ -125,7 +122,12 @@ def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | N
     todo = writer.pending(chosen)
     report = RunReport(selected=len(chosen), already_done=len(chosen) - len(todo))
     view = Progress(mode, len(todo), loaded.recipe.name)
+    ray, started_ray = None, False
     try:
+        if todo and backend == "ray":
+            from facesynth.farm.ray_backend import connect
+
+            ray, started_ray = connect(address)  # after the directory checks: they fail fast
         if todo:
             with _graceful_stop(view) as stop:
                 if backend == "local" and workers is None:
@@ -134,10 +136,12 @@ def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | N
                     _render_farmed(loaded, writer, todo, report, view, stop, on_sample, workers=workers,
                                    ray=ray, retries=retries, batch=batch,
                                    prefix=_worker_prefix(shard_index, shard_count))
+        report.seconds = time.perf_counter() - start
+        view.summary(report.as_dict())
     finally:
         view.close()
-    report.seconds = time.perf_counter() - start
-    view.summary(report.as_dict())
+        if started_ray:
+            ray.shutdown()
     return report
 
 

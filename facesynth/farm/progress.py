@@ -3,12 +3,15 @@
 `--progress json` prints one JSON object per line on stdout for log scrapers: one per finished
 sample (`event: "sample"`, with id, index, seconds, worker, host), one per sample given up
 (`event: "failed"`), and a final `event: "summary"`. Retries and other notes go to stderr as text
-in every mode, so stdout stays pure JSON.
+in every mode. Blender and Cycles print to the C-level stdout (device probes, warnings): in JSON
+mode file descriptor 1 points at stderr for the whole run (worker processes inherit that), and
+the JSON lines go to the original stdout, which so stays pure JSON.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any, Literal, TextIO
 
@@ -34,6 +37,12 @@ class Progress:
         self.mode = check_mode(mode)
         self._out = out or sys.stdout
         self._err = err or sys.stderr
+        self._saved_fd1: int | None = None
+        if self.mode == "json" and out is None:
+            sys.stdout.flush()
+            self._saved_fd1 = os.dup(1)
+            self._out = os.fdopen(os.dup(self._saved_fd1), "w", encoding="utf-8")
+            os.dup2(2, 1)
         self._bar = tqdm(total=total, unit="sample", desc=desc, file=self._err, disable=self.mode != "bar")
 
     def sample(self, done: Any) -> None:
@@ -61,7 +70,14 @@ class Progress:
             self._emit({"event": "summary", **fields})
 
     def close(self) -> None:
+        """Ends the bar and gives stdout back."""
         self._bar.close()
+        if self._saved_fd1 is not None:
+            self._out.close()
+            sys.stdout.flush()
+            os.dup2(self._saved_fd1, 1)
+            os.close(self._saved_fd1)
+            self._saved_fd1 = None
 
     def _emit(self, obj: dict[str, Any]) -> None:
         self._out.write(json.dumps(obj, sort_keys=True) + "\n")

@@ -59,7 +59,8 @@ def connect(address: str | None) -> tuple[Any, bool]:
         return ray, False
     try:
         # Workers' stdout would land in ours, and `--progress json` needs stdout to itself.
-        ray.init(address=address, log_to_driver=False)
+        extra = {} if address else {"include_dashboard": False}  # a local instance needs no web UI
+        ray.init(address=address, log_to_driver=False, **extra)
     except ConnectionError as exc:
         raise UserError(f"--address {address}: cannot connect to a Ray cluster: {exc}") from None
     return ray, True
@@ -77,6 +78,21 @@ def cluster_plan(ray: Any, workers: int | None) -> tuple[int, int]:
     return workers, max(1, sum(cpus) // workers)
 
 
+def _hand_out(handles: list[Any], alive: list[int], in_flight: dict[Any, tuple[int, list[int]]], ledger: Ledger,
+              batch: int, stop: Any) -> None:
+    """Top every live actor up to IN_FLIGHT_PER_ACTOR batches, round-robin so that a short queue
+    is spread over all actors; batches shrink when the queue is short for the same reason."""
+    for depth in range(IN_FLIGHT_PER_ACTOR):
+        for n in alive:
+            if stop.requested or not ledger.queue:
+                return
+            if sum(1 for slot, _ in in_flight.values() if slot == n) > depth:
+                continue
+            size = max(1, min(batch, len(ledger.queue) // (IN_FLIGHT_PER_ACTOR * len(alive))))
+            indices = ledger.take(size)
+            in_flight[handles[n].render_batch.remote(indices)] = (n, indices)
+
+
 def run_ray(spec: WorkerSpec, ledger: Ledger, stop: Any, ray: Any, *, actors: int, cpus_per_actor: int,
             batch: int, max_restarts: int) -> None:
     from ray.exceptions import RayActorError, RayTaskError
@@ -91,12 +107,7 @@ def run_ray(spec: WorkerSpec, ledger: Ledger, stop: Any, ray: Any, *, actors: in
         alive = list(range(actors))
         in_flight: dict[Any, tuple[int, list[int]]] = {}
         while True:
-            for n in alive:
-                busy = sum(1 for slot, _ in in_flight.values() if slot == n)
-                while busy < IN_FLIGHT_PER_ACTOR and ledger.queue and not stop.requested:
-                    indices = ledger.take(batch)
-                    in_flight[handles[n].render_batch.remote(indices)] = (n, indices)
-                    busy += 1
+            _hand_out(handles, alive, in_flight, ledger, batch, stop)
             if not in_flight:
                 if ledger.queue and not stop.requested:
                     raise WorkError(f"every Ray actor died more than {max_restarts} times; "
