@@ -182,7 +182,7 @@ def test_ray_writes_the_same_files_as_one_process(reference, local_ray, tmp_path
     assert len(list((out / "index").glob("worker*.jsonl"))) == 2
 
 
-def test_ray_survives_an_actor_killed_mid_run(reference, local_ray, tmp_path: Path) -> None:
+def test_ray_survives_an_actor_killed_mid_run(reference, local_ray, tmp_path: Path, capsys) -> None:
     recipe, want = reference
     out = tmp_path / "ray-killed"
     killed: list[int] = []
@@ -194,6 +194,8 @@ def test_ray_survives_an_actor_killed_mid_run(reference, local_ray, tmp_path: Pa
 
     report = render_dataset(recipe, out, progress=False, backend="ray", workers=2, on_sample=kill_first_actor)
     assert killed and report.retried, "the kill must have cost a batch in flight"
+    notes = [line for line in capsys.readouterr().err.splitlines() if "retrying" in line]
+    assert [line.split(":")[0] for line in notes] == [f"sample {i}" for i in report.retried], notes
     assert not report.failed and sorted(report.rendered) == list(range(SAMPLES))
     assert _hashes(out) == want
     _complete(out)

@@ -28,7 +28,16 @@ class Ledger:
         self.attempts: Counter[int] = Counter()
 
     def take(self, n: int = 1) -> list[int]:
-        return [self.queue.popleft() for _ in range(min(n, len(self.queue)))]
+        """Up to `n` indices from the front; a sample being retried after a crash goes alone, so a
+        sample that kills its worker every time does not take its batch-mates down with it."""
+        out: list[int] = []
+        while self.queue and len(out) < n:
+            if out and self.attempts[self.queue[0]]:
+                break
+            out.append(self.queue.popleft())
+            if self.attempts[out[-1]]:
+                break
+        return out
 
     def record(self, result: dict[str, Any]) -> None:
         """A worker's answer for one sample (see `facesynth.farm.worker.outcome`)."""

@@ -196,7 +196,7 @@ def _render_farmed(loaded: LoadedRecipe, writer: DatasetWriter, todo: list[int],
         n = min(workers or 1, len(todo))
         # Cycles threads split between the workers unless the recipe fixes them.
         threads = loaded.recipe.render.threads or max(1, len(os.sched_getaffinity(0)) // n)
-        LocalPool(WorkerSpec(loaded, out, threads, prefix), n, ledger).run(stop)
+        LocalPool(WorkerSpec(loaded, out, threads, prefix), n, ledger, stop).run()
     else:
         from facesynth.farm.ray_backend import cluster_plan, run_ray
 

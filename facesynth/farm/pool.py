@@ -65,9 +65,10 @@ class _Slot:
 
 
 class LocalPool:
-    def __init__(self, spec: WorkerSpec, workers: int, ledger: Ledger) -> None:
+    def __init__(self, spec: WorkerSpec, workers: int, ledger: Ledger, stop: Any) -> None:
         self.spec = spec
         self.ledger = ledger
+        self._stop = stop  # .requested: set by SIGINT/SIGTERM
         self._ctx = mp.get_context("spawn")  # never fork a process that may hold threads
         self.slots: list[_Slot | None] = [self._start(n) for n in range(workers)]
 
@@ -79,17 +80,16 @@ class LocalPool:
         child.close()
         return _Slot(number, proc, parent, start_failures=start_failures)
 
-    def run(self, stop: Any) -> None:
+    def run(self) -> None:
         """Until the queue is empty (or a stop is requested) and no worker holds a sample."""
+        stop = self._stop
         try:
             while True:
                 live = [s for s in self.slots if s is not None]
                 if not live:
                     raise WorkError("every worker died while starting: " + self._last_start_error)
                 for slot in live:
-                    if slot.ready and slot.index is None and self.ledger.queue and not stop.requested:
-                        slot.index = self.ledger.take()[0]
-                        slot.conn.send(slot.index)
+                    self._feed(slot)
                 if not any(s.index is not None for s in live) and (stop.requested or not self.ledger.queue):
                     return
                 wait([s.conn for s in live] + [s.process.sentinel for s in live], timeout=1.0)
@@ -101,6 +101,11 @@ class LocalPool:
             self._shutdown()
 
     _last_start_error = ""
+
+    def _feed(self, slot: _Slot) -> None:
+        if slot.ready and slot.index is None and self.ledger.queue and not self._stop.requested:
+            slot.index = self.ledger.take()[0]
+            slot.conn.send(slot.index)
 
     def _drain(self, slot: _Slot) -> None:
         while True:
@@ -117,6 +122,7 @@ class LocalPool:
                 slot.start_error = msg["error"]
             else:
                 slot.index = None
+                self._feed(slot)  # the worker's next sample first, then the bookkeeping
                 self.ledger.record(msg)  # raises UserError for a user_error: the run stops
 
     def _died(self, slot: _Slot, stop: Any) -> None:

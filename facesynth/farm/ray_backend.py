@@ -1,17 +1,18 @@
 """`--backend ray`: one Ray actor per worker, each holding one `Worker` (Blender, scene built once).
 
-Samples go out in small batches, at most two batches per actor in flight so an actor never waits
-for the driver. Actors are created with Ray's `max_restarts`: an actor whose process dies is
-restarted by Ray (a fresh Blender); the batch it held fails with `RayActorError`, and the driver
-puts its samples back on the queue (`Ledger.lost`: bounded attempts, a log line per retried
-sample). Workers write straight into the output directory, which on a cluster must be a path
-every node mounts. `ray.init()` alone (no address) starts a local instance on this machine.
+Samples go out in small batches, one batch per actor at a time. Actors are created with Ray's
+`max_restarts`: an actor whose process dies is restarted by Ray (a fresh Blender); the batch it
+held fails with `RayActorError`, and the driver puts its samples back on the queue
+(`Ledger.lost`: bounded attempts, a log line per retried sample). Workers write straight into the
+output directory, which on a cluster must be a path every node mounts. `ray.init()` alone (no
+address) starts a local instance on this machine.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import time
 from typing import Any
 
 from facesynth.errors import MissingDependencyError, UserError, WorkError
@@ -19,7 +20,6 @@ from facesynth.farm.ledger import Ledger
 from facesynth.farm.worker import Worker, WorkerSpec, outcome
 
 INSTALL_HINT = "pip install 'facesynth[farm]'"
-IN_FLIGHT_PER_ACTOR = 2
 
 
 def import_ray() -> Any:
@@ -78,59 +78,93 @@ def cluster_plan(ray: Any, workers: int | None) -> tuple[int, int]:
     return workers, max(1, sum(cpus) // workers)
 
 
-def _hand_out(handles: list[Any], alive: list[int], in_flight: dict[Any, tuple[int, list[int]]], ledger: Ledger,
-              batch: int, stop: Any) -> None:
-    """Top every live actor up to IN_FLIGHT_PER_ACTOR batches, round-robin so that a short queue
-    is spread over all actors; batches shrink when the queue is short for the same reason."""
-    for depth in range(IN_FLIGHT_PER_ACTOR):
-        for n in alive:
-            if stop.requested or not ledger.queue:
-                return
-            if sum(1 for slot, _ in in_flight.values() if slot == n) > depth:
-                continue
-            size = max(1, min(batch, len(ledger.queue) // (IN_FLIGHT_PER_ACTOR * len(alive))))
-            indices = ledger.take(size)
-            in_flight[handles[n].render_batch.remote(indices)] = (n, indices)
-
-
 def run_ray(spec: WorkerSpec, ledger: Ledger, stop: Any, ray: Any, *, actors: int, cpus_per_actor: int,
             batch: int, max_restarts: int) -> None:
-    from ray.exceptions import RayActorError, RayTaskError
-
     cls = ray.remote(num_cpus=cpus_per_actor, max_restarts=max_restarts, max_task_retries=0)(RayWorker)
     handles = [cls.options(scheduling_strategy="SPREAD").remote(spec, n) for n in range(actors)]
     try:
         for hello in ray.get([h.hello.remote() for h in handles]):
-            if hello["error"]:
-                raise UserError(hello["error"])
-        deaths = [0] * actors
-        alive = list(range(actors))
-        in_flight: dict[Any, tuple[int, list[int]]] = {}
-        while True:
-            _hand_out(handles, alive, in_flight, ledger, batch, stop)
-            if not in_flight:
-                if ledger.queue and not stop.requested:
-                    raise WorkError(f"every Ray actor died more than {max_restarts} times; "
-                                    f"{len(ledger.queue)} samples not rendered")
-                return
-            ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=1.0)
-            for ref in ready:
-                n, indices = in_flight.pop(ref)
-                try:
-                    results = ray.get(ref)
-                except RayActorError as exc:
-                    deaths[n] += 1
-                    if deaths[n] > max_restarts and n in alive:
-                        alive.remove(n)
-                    cause = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    for index in indices:
-                        ledger.lost(index, f"Ray actor {n} died ({type(exc).__name__}: {cause[:200]})")
-                    continue
-                except RayTaskError as exc:  # a bug in our code, not a crash: fail the batch
-                    results = [{"status": "failed", "index": i, "error": str(exc).splitlines()[0]}
-                               for i in indices]
-                for result in results:
-                    ledger.record(result)
+            _check_hello(hello)
+        _Driver(ray, handles, ledger, stop, batch).run()
     finally:
         for h in handles:
             ray.kill(h, no_restart=True)
+
+
+def _check_hello(hello: dict[str, Any]) -> None:
+    if hello["error"]:
+        raise UserError(hello["error"])
+
+
+class _Driver:
+    """One batch in flight per actor, so that when an actor dies the batch it was running is
+    known exactly (its samples are retried; nothing queued behind it is blamed). A dead actor
+    is restarted by Ray; the driver probes it with `hello` and hands it work once it answers."""
+
+    def __init__(self, ray: Any, handles: list[Any], ledger: Ledger, stop: Any, batch: int) -> None:
+        self.ray, self.handles, self.ledger, self.stop, self.batch = ray, handles, ledger, stop, batch
+        self.idle = set(range(len(handles)))
+        self.in_flight: dict[Any, tuple[int, list[int]]] = {}
+        self.probing: dict[Any, int] = {}
+
+    def run(self) -> None:
+        while True:
+            self._hand_out()
+            if not self.in_flight and (self.stop.requested or not self.ledger.queue):
+                return
+            if not self.in_flight and not self.probing:
+                raise WorkError(f"every Ray actor died for good; {len(self.ledger.queue)} samples not rendered")
+            ready, _ = self.ray.wait([*self.in_flight, *self.probing], num_returns=1, timeout=1.0)
+            for ref in ready:
+                if ref in self.probing:
+                    self._probed(ref)
+                else:
+                    self._finished(ref)
+
+    def _hand_out(self) -> None:
+        for n in sorted(self.idle):
+            if self.stop.requested or not self.ledger.queue:
+                return
+            # Small batches, smaller still when the queue is short: at least two rounds for every
+            # actor, so none sits idle at the end while another works through a big batch.
+            size = max(1, min(self.batch, len(self.ledger.queue) // (2 * len(self.handles))))
+            indices = self.ledger.take(size)
+            self.in_flight[self.handles[n].render_batch.remote(indices)] = (n, indices)
+            self.idle.discard(n)
+
+    def _finished(self, ref: Any) -> None:
+        from ray.exceptions import RayActorError, RayTaskError
+
+        n, indices = self.in_flight.pop(ref)
+        try:
+            results = self.ray.get(ref)
+        except RayActorError as exc:
+            text = str(exc).strip()
+            cause = text.splitlines()[0][:160] if text else ""
+            for index in indices:
+                self.ledger.lost(index, f"Ray actor {n} died ({type(exc).__name__}: {cause})")
+            self.probing[self.handles[n].hello.remote()] = n
+            return
+        except RayTaskError as exc:  # a bug in our code, not a crash: fail the batch
+            results = [{"status": "failed", "index": i, "error": str(exc).splitlines()[0]} for i in indices]
+        self.idle.add(n)
+        self._hand_out()  # the actor's next batch first, then the bookkeeping
+        for result in results:
+            self.ledger.record(result)
+
+    def _probed(self, ref: Any) -> None:
+        from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError
+
+        n = self.probing.pop(ref)
+        try:
+            hello = self.ray.get(ref)
+        except ActorUnavailableError:  # still restarting: ask again shortly
+            time.sleep(0.5)
+            self.probing[self.handles[n].hello.remote()] = n
+            return
+        except (ActorDiedError, RayActorError):
+            self.ledger.progress.note(f"Ray actor {n} is gone for good (restarts used up)")
+            return
+        _check_hello(hello)
+        self.ledger.progress.note(f"Ray actor {n} is back (pid {hello['pid']} on {hello['host']})")
+        self.idle.add(n)
