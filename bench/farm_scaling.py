@@ -12,7 +12,7 @@ process as the driver. Printed per configuration:
 The one-process baseline runs first and last; ratios use the mean of the two (a busy machine
 drifts). Every farmed dataset is checked byte for byte against the baseline.
 
-    .venv/bin/python bench/farm_scaling.py                       # quickstart, 12 samples at 96x128
+    .venv/bin/python bench/farm_scaling.py                       # quickstart, 8 samples at 96x128
     .venv/bin/python bench/farm_scaling.py --workers 1 2 4 8 16  # on a bigger machine
 """
 
@@ -54,13 +54,14 @@ def run(name: str, recipe: Path, out: Path, overrides: list[str], limit: int, **
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--recipe", type=Path, default=REPO / "recipes" / "quickstart.yaml")
-    ap.add_argument("--samples", type=int, default=12)
+    ap.add_argument("--samples", type=int, default=8, help="samples per run (sets the recipe's samples)")
     ap.add_argument("--set", dest="overrides", action="append",
                     default=["camera.resolution=96x128"], help="recipe override (default: 96x128)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--ray-actors", type=int, nargs="*", default=[1, 2],
                     help="Ray actors on a local instance with all CPUs (none: skip Ray)")
     args = ap.parse_args()
+    args.overrides.append(f"samples={args.samples}")
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="facesynth-farm-bench-") as tmp:
