@@ -50,6 +50,7 @@ class Ledger:
             self.progress.failed(result["index"], result["error"])
             return
         done = result["done"]
+        self.writer.append_index(done.entry)  # the driver keeps the dataset's index
         self.report.rendered.append(done.index)
         self.progress.sample(done)
         if self.on_sample is not None:

@@ -1,8 +1,9 @@
 """One render worker: its own Blender and scene, built once; renders the samples it is handed.
 
 The local pool runs one per process and the Ray backend one per actor. A worker writes each sample
-through the dataset store's atomic writer into its own index file; the driver that started it
-holds the dataset directory (checks it, creates it, owns the writer lock).
+through the dataset store's atomic writer and sends the sample's index line back with its report:
+the driver that started it holds the dataset directory (checks it, creates it, owns the writer
+lock) and keeps the dataset's index.
 
 Test-only fault injection: when the environment variable named by `CRASH_ENV`
 (`FACESYNTH_TEST_CRASH_INDEX`) holds a sample index, the worker SIGKILLs its own process just
@@ -17,7 +18,7 @@ import signal
 import socket
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from facesynth.errors import UserError
@@ -49,6 +50,8 @@ class SampleDone:
     worker: str
     host: str
     pid: int
+    entry: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The sample's index line, which the driver appends to the dataset's index."""
     skipped: bool = False
     """The sample was already complete on disk (a retry after a crash that came after its write)."""
 
@@ -77,14 +80,24 @@ class Worker:
         """Render and write sample `index`; a sample already complete on disk is not redone."""
         start = time.perf_counter()
         if not self.writer.pending([index]):
-            from facesynth.sampling import sample_spec
-
-            sid = sample_spec(self.producer.loaded, index).id
-            return SampleDone(index, sid, 0.0, self.name, self.host, self.pid, skipped=True)
+            return self._already_written(index)
         if index == self._crash_index:
             os.kill(self.pid, signal.SIGKILL)
         spec = self.producer.produce(index)
-        return SampleDone(index, spec.id, time.perf_counter() - start, self.name, self.host, self.pid)
+        return SampleDone(index, spec.id, time.perf_counter() - start, self.name, self.host, self.pid,
+                          entry=self.writer.last_index_entry or {})
+
+    def _already_written(self, index: int) -> SampleDone:
+        """A sample its previous (crashed) worker wrote in full: its index line from its JSON."""
+        from facesynth.io.layout import sample_dir
+        from facesynth.io.store import index_entry, read_meta
+        from facesynth.sampling import sample_spec
+
+        sid = sample_spec(self.producer.loaded, index).id
+        json_path = sample_dir(self.writer.root, index) / f"{sid}.json"
+        meta = read_meta(json_path) or {}
+        entry = index_entry(self.writer.root, sid, index, json_path, json_path.read_bytes(), meta.get("outputs", {}))
+        return SampleDone(index, sid, 0.0, self.name, self.host, self.pid, entry=entry, skipped=True)
 
     def close(self) -> None:
         self.session.close()

@@ -61,9 +61,15 @@ class DatasetWriter:
         self._check_or_start(force_new, blender_version)
         self.index_path = self.root / "index" / f"{self.worker_name}.jsonl"
 
+    index_path: Path | None
+    """This writer's index file; None for a worker attached to a driver, which keeps the index."""
+    last_index_entry: dict[str, Any] | None = None
+    """The index line of the last sample written (what a worker sends its driver)."""
+
     @classmethod
     def attach(cls, root: str | os.PathLike[str], recipe_text: str, *, worker_name: str) -> DatasetWriter:
-        """A writer for a worker of a driver that opened `root` (and holds it): no set-up, no lock.
+        """A writer for a worker of a driver that opened `root` (and holds it): no set-up, no lock,
+        no index file (each sample's index line is left in `last_index_entry` for the driver).
 
         Refuses (UserError) a directory that does not hold this recipe or that this process cannot
         write to: on a cluster, a node that mounts another or a read-only path."""
@@ -83,7 +89,8 @@ class DatasetWriter:
         except OSError as exc:
             raise UserError(f"cannot write to dataset directory {self.root} on {host}: "
                             f"{exc.strerror or exc}") from exc
-        self.index_path = self.root / "index" / f"{worker_name}.jsonl"
+        self.index_path = None  # the driver appends this worker's index lines (`append_index`)
+        self.last_index_entry = None
         return self
 
     def _check_or_start(self, force_new: bool, blender_version: str | None) -> None:
@@ -181,7 +188,9 @@ class DatasetWriter:
         for kind, data in encoded.items():
             self._write(folder / described[kind]["file"], data)
         self._write(json_path, json_bytes)  # last: from here on the sample exists
-        self._append_index(sample_id, index, json_path, json_bytes, described)
+        self.last_index_entry = index_entry(self.root, sample_id, index, json_path, json_bytes, described)
+        if self.index_path is not None:
+            self.append_index(self.last_index_entry)
         return json_path
 
     def _write(self, path: Path, data: bytes) -> None:
@@ -190,19 +199,11 @@ class DatasetWriter:
         except OSError as exc:
             raise WorkError(f"could not write {path}: {exc.strerror or exc}") from exc
 
-    def _append_index(
-        self, sample_id: str, index: int, json_path: Path, json_bytes: bytes, kinds: Iterable[str]
-    ) -> None:
-        line = json.dumps(
-            {
-                "id": sample_id,
-                "index": index,
-                "json": json_path.relative_to(self.root).as_posix(),
-                "sha256": sha256_hex(json_bytes),
-                "kinds": sorted(kinds),
-            },
-            sort_keys=True,
-        )
+    def append_index(self, entry: Mapping[str, Any]) -> None:
+        """Append one line (see `index_entry`) to this writer's index file."""
+        if self.index_path is None:
+            raise WorkError("a worker's writer keeps no index file: its driver appends the lines")
+        line = json.dumps(dict(entry), sort_keys=True)
         self.index_path.parent.mkdir(parents=True, exist_ok=True)
         # One file per writer process, so appends never interleave; a line cut by a kill is
         # skipped by readers (the JSON files, not this index, are the truth).
@@ -210,6 +211,18 @@ class DatasetWriter:
             fh.write(line + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def index_entry(root: Path, sample_id: str, index: int, json_path: Path, json_bytes: bytes,
+                kinds: Iterable[str]) -> dict[str, Any]:
+    """The index line of one written sample."""
+    return {
+        "id": sample_id,
+        "index": index,
+        "json": json_path.relative_to(root).as_posix(),
+        "sha256": sha256_hex(json_bytes),
+        "kinds": sorted(kinds),
+    }
 
 
 def read_index(root: Path) -> list[dict[str, Any]]:
