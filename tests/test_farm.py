@@ -132,17 +132,31 @@ def test_a_sample_that_always_crashes_its_worker_fails_and_the_rest_completes(re
     assert _hashes(out) == {k: v for k, v in want.items() if "/000001." not in k}
 
 
-def test_a_user_error_in_a_worker_stops_the_run_once_with_one_line(reference, tmp_path: Path) -> None:
-    recipe, _ = reference
-    proc = _cli(str(recipe), "--out", str(tmp_path / "bad"), "--workers", "2", env={CRASH_ENV: "one"})
-    _, stderr = proc.communicate(timeout=300)
-    assert proc.returncode == 2
-    assert stderr.strip().splitlines()[-1] == f"error: {CRASH_ENV}='one' must be a sample index"
-    assert "Traceback" not in stderr and "retrying" not in stderr
+def _main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """The CLI in this process (Blender already loaded): exit code and stderr."""
+    from facesynth.cli import main
+
+    try:
+        main(["render", *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    return code, capsys.readouterr().err
+
+
+def test_a_user_error_in_a_worker_stops_the_run_once_with_one_line(tmp_path: Path, capsys,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    recipe = _recipe(tmp_path / "r")
+    monkeypatch.setenv(CRASH_ENV, "one")  # read by the worker processes only
+    code, stderr = _main([str(recipe), "--out", str(tmp_path / "bad"), "--workers", "1", "-q"], capsys)
+    assert code == 2
+    assert stderr.strip().splitlines() == [f"error: {CRASH_ENV}='one' must be a sample index"]
 
 
 @pytest.mark.parametrize("case", ["missing_pack", "output_is_a_file", "another_recipe"])
-def test_user_faults_stop_before_any_worker_starts(case: str, tmp_path: Path) -> None:
+def test_user_faults_stop_before_any_worker_starts(case: str, tmp_path: Path, capsys) -> None:
+    from facesynth.io.store import DatasetWriter
+
     recipe = _recipe(tmp_path / "r")
     out = tmp_path / "out"
     if case == "missing_pack":
@@ -150,13 +164,10 @@ def test_user_faults_stop_before_any_worker_starts(case: str, tmp_path: Path) ->
     elif case == "output_is_a_file":
         out.write_text("not a directory")
     else:
-        other = _recipe(tmp_path / "other", samples=3)
-        subprocess.run([sys.executable, "-m", "facesynth.cli", "render", str(other), "--out", str(out),
-                        "--limit", "0", "-q"], check=True, capture_output=True)
-    proc = _cli(str(recipe), "--out", str(out), "--workers", "2", "--backend", "local")
-    _, stderr = proc.communicate(timeout=120)
+        DatasetWriter(out, "name: another\n")
+    code, stderr = _main([str(recipe), "--out", str(out), "--workers", "2", "--backend", "local"], capsys)
     lines = stderr.strip().splitlines()
-    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), stderr
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), stderr
     assert {"missing_pack": "nowhere", "output_is_a_file": "is a file",
             "another_recipe": "another recipe"}[case] in lines[0]
     if case == "missing_pack":
