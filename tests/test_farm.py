@@ -114,6 +114,23 @@ def test_sigkilled_worker_is_restarted_and_its_sample_retried(reference, tmp_pat
     assert summary["retried"] and summary["rendered"] == SAMPLES and not summary["failed"]
 
 
+def test_sigterm_to_the_driver_lets_workers_finish_their_samples(reference, tmp_path: Path) -> None:
+    recipe, want = reference
+    out = tmp_path / "stopped"
+    proc = _cli(str(recipe), "--out", str(out), "--workers", "2", "--progress", "json")
+    assert proc.stdout is not None
+    json.loads(proc.stdout.readline())
+    proc.send_signal(signal.SIGTERM)  # what a scheduler sends on pre-emption
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    assert "interrupted: run the same command again to resume" in stderr
+    report = verify(out)  # every sample the workers had in hand was finished, nothing half-written
+    assert report.passed and not report.stray_temp and 2 <= len(report.ok) < SAMPLES, report
+    got = _hashes(out)
+    assert got == {k: v for k, v in want.items() if k in got}
+    assert json.loads(stdout.splitlines()[-1])["interrupted"] is True
+
+
 def test_a_sample_that_always_crashes_its_worker_fails_and_the_rest_completes(reference, tmp_path: Path) -> None:
     recipe, want = reference
     out = tmp_path / "crashy"
