@@ -121,13 +121,13 @@ def render_dataset(recipe_path: str | Path, out: str | Path, *, indices: str | N
                            worker_name=_worker_name(shard_index, shard_count))
     todo = writer.pending(chosen)
     report = RunReport(selected=len(chosen), already_done=len(chosen) - len(todo))
-    view = Progress(mode, len(todo), loaded.recipe.name)
     ray, started_ray = None, False
-    try:
-        if todo and backend == "ray":
-            from facesynth.farm.ray_backend import connect
+    if todo and backend == "ray":
+        from facesynth.farm.ray_backend import connect
 
-            ray, started_ray = connect(address)  # after the directory checks: they fail fast
+        ray, started_ray = connect(address)  # after the directory checks: they fail fast
+    view = Progress(mode, len(todo), loaded.recipe.name)
+    try:
         if todo:
             with _graceful_stop(view) as stop:
                 if backend == "local" and workers is None:
