@@ -150,6 +150,25 @@ def test_a_sample_that_always_crashes_its_worker_fails_and_the_rest_completes(re
     assert _hashes(out) == {k: v for k, v in want.items() if "/000001." not in k}
 
 
+def test_a_retried_sample_already_on_disk_is_reported_not_rendered(reference) -> None:
+    """A worker killed after writing a sample but before reporting it: the retry finds the sample
+    complete and sends the very index line the original write would have sent."""
+    from facesynth.farm.worker import Worker, WorkerSpec
+    from facesynth.recipe import load_recipe
+
+    recipe, _ = reference
+    root = recipe.parent / "one"
+    before = {p: p.stat().st_mtime_ns for p in (root / "samples").rglob("*")}
+    worker = Worker(WorkerSpec(load_recipe(recipe), str(root), threads=1), slot=0)
+    try:
+        done = worker.render(2)
+    finally:
+        worker.close()
+    assert done.skipped and done.id == "000002" and done.seconds == 0.0
+    assert done.entry == next(e for e in read_index(root) if e["index"] == 2)
+    assert before == {p: p.stat().st_mtime_ns for p in (root / "samples").rglob("*")}
+
+
 def _main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     """The CLI in this process (Blender already loaded): exit code and stderr."""
     from facesynth.cli import main
