@@ -192,16 +192,15 @@ def test_a_user_error_in_a_worker_stops_the_run_once_with_one_line(tmp_path: Pat
 
 @pytest.mark.parametrize("case", ["missing_pack", "output_is_a_file", "another_recipe"])
 def test_user_faults_stop_before_any_worker_starts(case: str, tmp_path: Path, capsys) -> None:
-    from facesynth.io.store import DatasetWriter
-
     recipe = _recipe(tmp_path / "r")
     out = tmp_path / "out"
     if case == "missing_pack":
         recipe.write_text(recipe.read_text().replace("face_model: builtin", "face_model: nowhere/pack.npz"))
     elif case == "output_is_a_file":
         out.write_text("not a directory")
-    else:
-        DatasetWriter(out, "name: another\n")
+    else:  # what makes a directory another recipe's dataset: its recipe.yaml
+        out.mkdir()
+        (out / "recipe.yaml").write_text("name: another\n")
     code, stderr = _main([str(recipe), "--out", str(out), "--workers", "2", "--backend", "local"], capsys)
     lines = stderr.strip().splitlines()
     assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), stderr
