@@ -92,6 +92,9 @@ class DatasetWriter:
                             f"{exc.strerror or exc}") from exc
         self.index_path = None  # the driver appends this worker's index lines (`append_index`)
         self.last_index_entry = None
+        self._lock = None  # the driver holds the directory's writer lock
+        self.temp_grace_s = 300.0  # other writers are live: their young temp files are not ours
+        self.broken = []
         return self
 
     def _check_or_start(self, force_new: bool, blender_version: str | None) -> None:
@@ -189,9 +192,7 @@ class DatasetWriter:
         for kind, data in encoded.items():
             self._write(folder / described[kind]["file"], data)
         self._write(json_path, json_bytes)  # last: from here on the sample exists
-        self.last_index_entry = index_entry(self.root, sample_id, index, json_path, json_bytes, described)
-        if self.index_path is not None:
-            self.append_index(self.last_index_entry)
+        self._append_index(sample_id, index, json_path, json_bytes, described)
         return json_path
 
     def _write(self, path: Path, data: bytes) -> None:
@@ -199,6 +200,13 @@ class DatasetWriter:
             codecs.write_file(path, data)
         except OSError as exc:
             raise WorkError(f"could not write {path}: {exc.strerror or exc}") from exc
+
+    def _append_index(
+        self, sample_id: str, index: int, json_path: Path, json_bytes: bytes, kinds: Iterable[str]
+    ) -> None:
+        self.last_index_entry = index_entry(self.root, sample_id, index, json_path, json_bytes, kinds)
+        if self.index_path is not None:  # None: an attached worker's driver appends the line
+            self.append_index(self.last_index_entry)
 
     def append_index(self, entry: Mapping[str, Any]) -> None:
         """Append one line (see `index_entry`) to this writer's index file."""
