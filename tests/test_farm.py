@@ -210,6 +210,19 @@ def test_user_faults_stop_before_any_worker_starts(case: str, tmp_path: Path, ca
         assert not out.exists()
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["--workers", "0"], "--workers must be at least 1, got 0"),
+    (["--progress", "xml"], "--progress must be one of bar, json, none, got 'xml'"),
+    (["--backend", "foo"], "--backend must be one of local, ray, got 'foo'"),
+    (["--address", "auto"], "--address goes with --backend ray"),
+    (["--retries", "-1"], "--retries must be at least 0, got -1"),
+])
+def test_bad_farm_options_are_one_line_and_exit_2(args: list[str], message: str, tmp_path: Path, capsys) -> None:
+    code, stderr = _main([str(_recipe(tmp_path)), "--out", str(tmp_path / "out"), *args], capsys)
+    assert code == 2 and stderr.strip().splitlines() == [f"error: {message}"]
+    assert not (tmp_path / "out").exists()
+
+
 # -- Ray: one local instance limited to 2 CPUs for the module ---------------------------------------
 
 @pytest.fixture(scope="module")
