@@ -63,6 +63,8 @@ def connect(address: str | None) -> tuple[Any, bool]:
         ray.init(address=address, log_to_driver=False, **extra)
     except ConnectionError as exc:
         raise UserError(f"--address {address}: cannot connect to a Ray cluster: {exc}") from None
+    except Exception as exc:  # Ray raises bare Exceptions, e.g. a local node that timed out starting
+        raise WorkError(f"Ray did not start: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     return ray, True
 
 
