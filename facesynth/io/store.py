@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -87,6 +88,41 @@ class DatasetWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    index_path: Path | None
+    """This writer's index file; None for a worker attached to a driver, which keeps the index."""
+    last_index_entry: dict[str, Any] | None = None
+    """The index line of the last sample written (what a worker sends its driver)."""
+
+    @classmethod
+    def attach(cls, root: str | os.PathLike[str], recipe_text: str, *, worker_name: str) -> DatasetWriter:
+        """A writer for a worker of a driver that opened `root` (and holds it): no set-up, no lock,
+        no index file (each sample's index line is left in `last_index_entry` for the driver).
+
+        Refuses (UserError) a directory that does not hold this recipe or that this process cannot
+        write to: on a cluster, a node that mounts another or a read-only path."""
+        self = cls.__new__(cls)
+        self.root = Path(root)
+        self.recipe_text = recipe_text
+        self.recipe_sha256 = sha256_hex(recipe_text.encode("utf-8"))
+        self.worker_name = worker_name
+        host = socket.gethostname()
+        if recipe_sha256(self.root) != self.recipe_sha256:
+            raise UserError(f"{self.root} on {host} does not hold this run's recipe.yaml: the output "
+                            "directory must be one path that every worker sees")
+        try:
+            fd, probe = tempfile.mkstemp(prefix=TMP_PREFIX, dir=self.root)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise UserError(f"cannot write to dataset directory {self.root} on {host}: "
+                            f"{exc.strerror or exc}") from exc
+        self.index_path = None  # the driver appends this worker's index lines (`append_index`)
+        self.last_index_entry = None
+        self._lock = None  # the driver holds the directory's writer lock
+        self.temp_grace_s = 300.0  # other writers are live: their young temp files are not ours
+        self.broken = []
+        return self
 
     def _check_or_start(self, force_new: bool, blender_version: str | None) -> None:
         if self.root.exists() and not self.root.is_dir():
@@ -254,8 +290,6 @@ class DatasetWriter:
         except OSError as exc:
             name = exc.filename if isinstance(exc.filename, str) else folder
             raise StoreWriteError(f"sample {sample_id}: could not write {name}: {_os_error(exc)}") from None
-        if self._lock is not None:
-            self._lock.touch()
         return json_path
 
     def _check_still_ours(self) -> None:
@@ -272,16 +306,15 @@ class DatasetWriter:
     def _append_index(
         self, sample_id: str, index: int, json_path: Path, json_bytes: bytes, kinds: Iterable[str]
     ) -> None:
-        line = json.dumps(
-            {
-                "id": sample_id,
-                "index": index,
-                "json": json_path.relative_to(self.root).as_posix(),
-                "sha256": sha256_hex(json_bytes),
-                "kinds": sorted(kinds),
-            },
-            sort_keys=True,
-        )
+        self.last_index_entry = index_entry(self.root, sample_id, index, json_path, json_bytes, kinds)
+        if self.index_path is not None:  # None: an attached worker's driver appends the line
+            self.append_index(self.last_index_entry)
+
+    def append_index(self, entry: Mapping[str, Any]) -> None:
+        """Append one line (see `index_entry`) to this writer's index file."""
+        if self.index_path is None:
+            raise WorkError("a worker's writer keeps no index file: its driver appends the lines")
+        line = json.dumps(dict(entry), sort_keys=True)
         self.index_path.parent.mkdir(parents=True, exist_ok=True)
         # One file per writer process, so appends never interleave; a line cut by a kill is
         # skipped by readers (the JSON files, not this index, are the truth).
@@ -289,6 +322,20 @@ class DatasetWriter:
             fh.write(line + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+        if self._lock is not None:  # every sample, a driver's included, keeps the lock fresh
+            self._lock.touch()
+
+
+def index_entry(root: Path, sample_id: str, index: int, json_path: Path, json_bytes: bytes,
+                kinds: Iterable[str]) -> dict[str, Any]:
+    """The index line of one written sample."""
+    return {
+        "id": sample_id,
+        "index": index,
+        "json": json_path.relative_to(root).as_posix(),
+        "sha256": sha256_hex(json_bytes),
+        "kinds": sorted(kinds),
+    }
 
 
 def read_index(root: Path) -> list[dict[str, Any]]:
