@@ -25,7 +25,7 @@ venv-np2: $(STAMP_NP2)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[render,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[render,farm,dev]"
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

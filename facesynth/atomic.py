@@ -75,6 +75,25 @@ def write_text(final: str | os.PathLike[str], text: str) -> Path:
     return write_bytes(final, text.encode("utf-8"))
 
 
+def check_writable(final: str | os.PathLike[str], what: str) -> None:
+    """Refuse, before any work, a destination file that cannot be written: its folder (or the
+    nearest existing ancestor that would hold it) must be a writable directory."""
+    from facesynth.errors import UserError
+
+    final = Path(final).expanduser()
+    if final.is_dir():
+        raise UserError(f"{what} {final} is a directory; give a file name")
+    folder = final.parent
+    while not folder.exists():
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UserError(f"{what} {final}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"{what} {final}: cannot write in {folder} (read-only or no permission)")
+
+
 def is_temporary(path: str | os.PathLike[str]) -> bool:
     """True for leftovers of an interrupted write (safe to delete)."""
     return Path(path).name.startswith(TMP_PREFIX)

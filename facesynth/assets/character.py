@@ -23,7 +23,7 @@ from facesynth.assets import regions as R
 from facesynth.assets.pack import FacePack
 from facesynth.errors import UserError
 
-IMPORTER_VERSION = "facesynth.render.characters/1"
+IMPORTER_VERSION = "facesynth.render.characters/2"  # 2: OBJ files checked strictly before import
 # A head is ~150-250 mm, a full body ~2 m: outside these bounds the unit scale is almost surely off.
 PLAUSIBLE_SIZE_MM = (30.0, 5000.0)
 

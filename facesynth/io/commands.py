@@ -35,6 +35,10 @@ def _friendly(fn: F) -> F:
         except OSError as exc:
             typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
             raise typer.Exit(1) from None
+        except (KeyError, TypeError, ValueError) as exc:  # metadata of another shape than documented
+            typer.echo(f"error: a sample's metadata lacks or mistypes a field ({type(exc).__name__}: "
+                       f"{str(exc)[:120]}); run `facesynth verify` on the dataset", err=True)
+            raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -70,13 +74,20 @@ def verify_cmd(
     report = verify(directory, repair=repair, deep=not quick)
     for sid, problem in sorted(report.corrupt.items()):
         typer.echo(f"corrupt {sid}: {problem}", err=True)
+    for sid, problem in sorted(report.foreign.items()):
+        typer.echo(f"foreign {sid}: {problem}", err=True)
+    for label, paths in (("temp file", report.stray_temp), ("orphan file", report.orphans)):
+        for path in paths[:20]:
+            typer.echo(f"{label}: {path}", err=True)
+        if len(paths) > 20:
+            typer.echo(f"... and {len(paths) - 20} more {label}s", err=True)
     for key, paths in sorted(report.duplicates.items()):
         typer.echo(f"duplicate {key}: {', '.join(paths)}", err=True)
     if report.missing:
         shown = ", ".join(map(str, report.missing[:20])) + (" ..." if len(report.missing) > 20 else "")
         typer.echo(f"missing indices: {shown}", err=True)
     typer.echo(report.summary())
-    if not report.passed:  # also after --repair: the deleted samples still need re-rendering
+    if not report.passed:  # also after --repair: what it found is reported, and deleted samples need rendering
         raise typer.Exit(1)
 
 

@@ -7,7 +7,7 @@ whose arrays are decoded on first access.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -46,7 +46,15 @@ class Sample:
 
     @cached_property
     def meta(self) -> dict[str, Any]:
-        return codecs.decode_json(self._entry.meta_ref.read())
+        ref = self._entry.meta_ref
+        try:
+            meta = codecs.decode_json(ref.read())
+        except (OSError, ValueError) as exc:
+            raise DatasetReadError(f"sample {self.id}: metadata {_name(ref)} cannot be read ({_why(exc)}); "
+                                   "run `facesynth verify`") from None
+        if not isinstance(meta, dict):
+            raise DatasetReadError(f"sample {self.id}: metadata {_name(ref)} is not a JSON object")
+        return meta
 
     @property
     def expression_weights(self) -> dict[str, float]:
@@ -64,7 +72,21 @@ class Sample:
 
     def read(self, kind: str) -> bytes:
         """The raw bytes of one file."""
-        return self._ref(kind).read()
+        ref = self._ref(kind)
+        try:
+            return ref.read()
+        except OSError as exc:
+            raise DatasetReadError(f"sample {self.id}: {_name(ref)} cannot be read ({_why(exc)}); "
+                                   "run `facesynth verify`") from None
+
+    def _decode(self, kind: str, decoder: Callable[[bytes], Any]) -> Any:
+        """A decoded file; a damaged one is a DatasetReadError naming the file and the sample."""
+        data = self.read(kind)
+        try:
+            return decoder(data)
+        except Exception as exc:  # any decoder failure means the file is damaged
+            raise DatasetReadError(f"sample {self.id}: {_name(self._ref(kind))} does not decode ({_why(exc)}); "
+                                   "run `facesynth verify`") from None
 
     def decoded(self, kind: str) -> Any:
         """One output by its kind name: the attribute of that name (`rgb`, `depth`, `masks`, ...),
@@ -81,13 +103,13 @@ class Sample:
             raise UserError(f"sample {self.id} has no {kind!r} output (it has: {have})") from None
 
     def _exr(self, kind: str) -> dict[str, np.ndarray]:
-        return codecs.decode_exr(self.read(kind))
+        return self._decode(kind, codecs.decode_exr)
 
     @cached_property
     def rgb_full(self) -> np.ndarray:
         """The RGB file at full precision: uint8 or uint16 (`render.rgb_bit_depth`), HxWx3, or HxWx4
         when it has alpha (`background.kind: transparent`)."""
-        return codecs.decode_png(self.read("rgb"))
+        return self._decode("rgb", codecs.decode_png)
 
     @cached_property
     def rgb(self) -> np.ndarray:
@@ -120,11 +142,11 @@ class Sample:
     @cached_property
     def masks(self) -> np.ndarray:
         """uint8 HxW region ids, 0 = background (the output kind `masks`)."""
-        return codecs.decode_png(self.read("masks"))
+        return self._decode("masks", codecs.decode_png)
 
     @cached_property
     def crop(self) -> np.ndarray:
-        return _to_rgb8(codecs.decode_png(self.read("crop")))
+        return _to_rgb8(self._decode("crop", codecs.decode_png))
 
     @property
     def mesh(self) -> bytes:
@@ -151,6 +173,20 @@ class Sample:
     def pupils(self) -> Landmarks:
         """The two pupil centres (subject's right eye, then left): with `landmarks`, 70 points."""
         return Landmarks(*metafields.points(self.meta, "pupils"))
+
+
+class DatasetReadError(UserError):
+    """A file of a dataset is missing or damaged (names the sample and the file): exit 2, the
+    dataset given is the input to fix (`facesynth verify --repair`, then render again)."""
+
+
+def _name(ref: FileRef) -> str:
+    return str(ref.path) if ref.offset is None else f"{ref.path} (tar member at byte {ref.offset})"
+
+
+def _why(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text.splitlines()[0][:160] if text else type(exc).__name__
 
 
 def _to_rgb8(a: np.ndarray) -> np.ndarray:

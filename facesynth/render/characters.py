@@ -21,7 +21,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -40,7 +39,9 @@ from facesynth.assets.character import (  # the numpy half: raw arrays -> FacePa
     check_scale,
     weld,
 )
+from facesynth.assets.obj import check_obj
 from facesynth.assets.pack import FacePack
+from facesynth.assets.references import contained, references
 from facesynth.atomic import atomic_path
 from facesynth.errors import FacesynthError, UserError, WorkError
 
@@ -126,6 +127,8 @@ def extract_character(path: str | os.PathLike[str], *, mesh_name: str | None = N
         with contextlib.suppress(OSError, ValueError, KeyError):  # a damaged entry is rebuilt below
             raw = _load_raw(cached)
     if raw is None:
+        if fmt == "obj":  # Blender's importer only warns about garbage, bad indices and NaNs
+            check_obj(src.read_bytes(), str(src))
         with atomic_path(cached) as tmp:
             _run_blender(src, fmt, mesh_name, tmp)
         raw = _load_raw(cached)
@@ -151,22 +154,11 @@ def _cache_path(src: Path, mesh_name: str | None, digest: Mapping[str, Any]) -> 
 
 
 def companion_sha256(path: Path) -> dict[str, str]:
-    """sha256 of the side files the importer reads (name -> digest, 'missing' if absent): a .gltf's
-    external buffers and an .obj's mtllib files (material names decide regions)."""
-    names: list[str] = []
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".gltf":
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            names = [b["uri"] for b in doc.get("buffers", []) if not str(b.get("uri", "data:")).startswith("data:")]
-        elif suffix == ".obj":
-            text = path.read_bytes().decode("utf-8", errors="replace")
-            names = [m.strip() for m in re.findall(r"^mtllib[ \t]+(.+)$", text, flags=re.MULTILINE)]
-    except (OSError, ValueError, TypeError, AttributeError) as exc:
-        raise UserError(f"cannot read character file {path}: {exc}") from None
+    """sha256 of the side files the importer reads (name -> digest, 'missing' if absent): a glTF's
+    external buffers and images, an .obj's mtllib files (material names decide regions) and their
+    textures. Each must lie inside the character's folder (`assets.references`)."""
     out: dict[str, str] = {}
-    for name in names:
-        side = path.parent / name
+    for name, side in references(path).items():
         out[name] = file_sha256(side) if side.is_file() else "missing"
     return out
 
@@ -302,6 +294,7 @@ def _read_with_blender(src: Path, fmt: str, mesh_name: str | None) -> RawCharact
         raise UserError(f"Blender could not read character file {src}: {_first_line(exc)}") from None
     if "FINISHED" not in result:
         raise UserError(f"Blender could not read character file {src}")
+    _refuse_outside_files(bpy, src)
     meshes = sorted(
         (o for o in bpy.data.objects if o.type == "MESH" and len(o.data.polygons) > 0), key=lambda o: o.name
     )
@@ -316,6 +309,17 @@ def _read_with_blender(src: Path, fmt: str, mesh_name: str | None) -> RawCharact
             raise UserError(f"character file {src} has no mesh named {mesh_name!r}; meshes: {', '.join(names)}")
         obj = found[0]
     return _mesh_arrays(bpy, obj, names)
+
+
+def _refuse_outside_files(bpy: Any, src: Path) -> None:
+    """Images and libraries the importer linked must lie inside the character's folder (an FBX
+    names its textures by absolute path; glTF and OBJ references are checked before import)."""
+    for block in (*bpy.data.images, *bpy.data.libraries):
+        if getattr(block, "packed_file", None) is not None or not block.filepath:
+            continue
+        path = Path(bpy.path.abspath(block.filepath, start=str(src.parent)))
+        if path.exists():  # a texture path from the author's machine that is absent here is harmless
+            contained(src, os.path.relpath(path, src.parent))
 
 
 def _mesh_arrays(bpy: Any, obj: Any, mesh_names: tuple[str, ...]) -> RawCharacter:

@@ -9,7 +9,6 @@ arrays. Nothing is created per sample, so memory does not creep over long loops.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from facesynth.render.sync import assign, assign_matrix, write_count
 from facesynth.render.units import depth_to_mm, matrix_to_m, points_to_m
 from facesynth.render.world import World
 from facesynth.sampling.spec import RenderSpec, SampleSpec
+from facesynth.scratch import make_scratch_dir
 
 DATA_COLLECTIONS = ("objects", "meshes", "materials", "lights", "cameras", "images", "worlds",
                     "node_groups", "textures", "collections", "scenes")
@@ -82,7 +82,7 @@ class RenderSession:
         """`last_sample_writes`: Blender properties the last render changed (0 for a repeat);
         `cycles_resets`: renders that dropped Cycles' persistent data (see `_keep_pixels_reproducible`)."""
         self._lamp_kinds: tuple[str, ...] | None = None
-        self._tmp = Path(tempfile.mkdtemp(prefix="facesynth-render-"))
+        self._tmp = make_scratch_dir("render")  # named by PID: a killed run's is removed next time
         self.log_path = self._tmp / "blender.log"
         """Blender's own console output of this session's renders."""
         self._device: tuple[tuple[str, bool], DeviceChoice] | None = None
