@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from facesynth.assets.pack import FacePack
 
-def posed_mesh_ply(vertices_cam: np.ndarray, pack: Any) -> bytes:
+
+def posed_mesh_ply(vertices_cam: np.ndarray, pack: FacePack) -> bytes:
     """Binary PLY bytes of the triangulated posed mesh; a face attribute `region` holds region ids."""
     import trimesh  # slow to import (about half of a worker's start-up): only when a mesh is written
     mesh = trimesh.Trimesh(
