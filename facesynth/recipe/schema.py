@@ -28,6 +28,7 @@ from facesynth.recipe.ranges import (
     Unit,
     YawDeg,
 )
+from facesynth.recipe.schema_look import Look
 
 SCHEMA_VERSION = 1
 OUTPUT_KINDS = ("rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh")
@@ -377,6 +378,7 @@ class Recipe(_Section):
     outputs: list[Literal["rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh"]] = Field(
         default_factory=lambda: ["rgb", "depth", "masks", "landmarks"], min_length=1)
     split: Split = Field(default_factory=Split)
+    look: Look = Field(default_factory=Look, description="Skin, clothing, sky and camera effects (off by default).")
 
     @field_validator("views")
     @classmethod

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from facesynth.sampling.spec_look import LookSpec
+
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
 
@@ -161,6 +163,8 @@ class SampleSpec(_Frozen):
     posmap: PosmapSpec
     outputs: tuple[str, ...]
     """A subset of facesynth.recipe.OUTPUT_KINDS."""
+    look: LookSpec | None = None
+    """Skin, clothing, sky, image formation; None when the recipe has no `look` turned on."""
 
     def expression_weights(self) -> dict[str, float]:
         return dict(self.expression.weights)
