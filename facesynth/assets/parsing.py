@@ -98,7 +98,7 @@ def _polygon_centroids(pack: Any) -> np.ndarray:
     return sums / counts[:, None]
 
 
-def _face_frame(pack: Any, lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def face_frame(pack: Any, lm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rotation (rows: right, up, forward of the face) and origin (nose bridge) in the model frame,
     so the rules below hold for any pack orientation."""
     right = lm[45] - lm[36]  # image-left eye corner -> image-right eye corner
@@ -121,7 +121,7 @@ def polygon_classes(pack: Any) -> np.ndarray:
         out[np.isin(region, _EYE_REGIONS)] = RIGHT_EYE
         return out
     v = np.asarray(pack.neutral_mm, dtype=np.float64)
-    rot, origin = _face_frame(pack, v[lm_idx])
+    rot, origin = face_frame(pack, v[lm_idx])
     lm = (v[lm_idx] - origin) @ rot.T  # x: toward image right (subject's left), y up, z forward
     c = (_polygon_centroids(pack) - origin) @ rot.T
     xy = c[:, :2]

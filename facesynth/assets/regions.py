@@ -37,6 +37,7 @@ MOUTH_SOCKET = 7
 EYE_SOCKET = 8
 EYELASHES = 9
 EYE_OCCLUSION = 10
+CLOTHING = 11
 
 REGIONS: tuple[Region, ...] = (
     Region(BACKGROUND, "background", (0, 0, 0), False, "no surface"),
@@ -56,6 +57,7 @@ REGIONS: tuple[Region, ...] = (
         False,
         "transparent eye overlays: lacrimal fluid, eye blend and occlusion shells",
     ),
+    Region(CLOTHING, "clothing", (30, 160, 90), True, "shirt on neck and shoulders (recipe look.clothing)"),
 )
 
 REGION_BY_ID: dict[int, Region] = {r.id: r for r in REGIONS}

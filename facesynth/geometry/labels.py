@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from facesynth.assets.parsing import polygon_classes
 from facesynth.assets.regions import solid_lookup
 from facesynth.errors import UserError
 from facesynth.geometry.landmarks import Landmarks, compute_landmarks
@@ -31,7 +33,34 @@ class Labels:
     raster: Raster
     """The solid-geometry raster; tri_id indexes `solid_triangles`."""
     solid_triangles: np.ndarray
-    """Indices into pack.triangles of the triangles rasterised for depth/normals/mask."""
+    """Indices into pack.triangles of the triangles rasterised for depth/normals/mask; raster
+    tri_ids past their count belong to the parts (clothing ...), in the order given."""
+    parsing: np.ndarray | None = None
+    """(H,W) uint8 face-parsing class (facesynth.assets.parsing), 0 = background."""
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """Extra solid geometry rendered with the head (clothing ...): it counts for every label."""
+
+    vertices_model: np.ndarray
+    """(N,3) the pack's model frame, mm."""
+    triangles: np.ndarray
+    region: int
+    """Region id written to the mask (facesynth.assets.regions)."""
+    parsing: int
+    """Parsing class (facesynth.assets.parsing)."""
+
+
+_CLASSES: dict[tuple[str, str, int], np.ndarray] = {}
+
+
+def pack_polygon_classes(pack: Any) -> np.ndarray:
+    """polygon_classes(pack), cached per pack (it is pure geometry of the neutral mesh)."""
+    key = (pack.name, pack.sha256, pack.n_polygons)
+    if key not in _CLASSES:
+        _CLASSES[key] = polygon_classes(pack)
+    return _CLASSES[key]
 
 
 def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -52,8 +81,10 @@ def solid_triangles(pack: Any) -> np.ndarray:
     return np.flatnonzero(solid_lookup()[region])
 
 
-def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, posed: Posed) -> Labels:
-    """Depth, normals, region mask, landmarks and (if requested) position maps of one sample."""
+def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, posed: Posed,
+                   parts: Sequence[Part] = ()) -> Labels:
+    """Depth, normals, region mask, parsing, landmarks and (if requested) position maps of one
+    sample; `parts` are extra solid meshes (clothing) that occlude and are labelled like the head."""
     v = np.asarray(vertices_model)
     if v.shape != (pack.n_vertices, 3):
         raise UserError(f"sample {spec.id}: vertices have shape {v.shape}, face pack {pack.name!r} "
@@ -61,16 +92,27 @@ def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, pose
     v_cam = posed.to_camera(v)
     solid = solid_triangles(pack)
     tris = np.asarray(pack.triangles)[solid]
-    r = rasterize(v_cam, tris, posed.camera)
+    all_v, all_t = v_cam, tris
+    part_region, part_class = [], []
+    for part in parts:
+        all_t = np.concatenate([all_t, np.asarray(part.triangles) + len(all_v)])
+        all_v = np.concatenate([all_v, posed.to_camera(np.asarray(part.vertices_model))])
+        part_region.append(np.full(len(part.triangles), part.region, np.uint8))
+        part_class.append(np.full(len(part.triangles), part.parsing, np.uint8))
+    r = rasterize(all_v, all_t, posed.camera)
     covered = r.covered
-    normals = r.interpolate(vertex_normals(v_cam, tris), tris)
+    normals = r.interpolate(vertex_normals(all_v, all_t), all_t)
     length = np.linalg.norm(normals, axis=-1, keepdims=True)
     normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0).astype(np.float32)
+    poly = np.asarray(pack.tri_polygon)[solid]
+    tri_region = np.concatenate([np.asarray(pack.poly_region)[poly], *part_region])
+    tri_class = np.concatenate([pack_polygon_classes(pack)[poly], *part_class])
     mask = np.zeros(covered.shape, np.uint8)
-    poly = np.asarray(pack.tri_polygon)[solid[r.tri_id[covered]]]
-    mask[covered] = np.asarray(pack.poly_region)[poly]
+    mask[covered] = tri_region[r.tri_id[covered]]
+    parsing = np.zeros(covered.shape, np.uint8)
+    parsing[covered] = tri_class[r.tri_id[covered]]
     # Packs without a landmark mapping (user characters) get empty landmarks.
-    lms = compute_landmarks(v_cam, np.asarray(pack.landmarks_68).reshape(-1), posed.camera, tris)
+    lms = compute_landmarks(all_v, np.asarray(pack.landmarks_68).reshape(-1), posed.camera, all_t)
     pm = None
     if "posmap" in spec.outputs:
         if len(lms.uv) != 68:
@@ -78,4 +120,4 @@ def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, pose
                             "landmarks to place the face crop; map its landmarks or drop 'posmap'")
         pm = compute_posmap(pack, v_cam, posed.camera, lms.uv, lms.xyz_cam, spec.posmap)
     return Labels(depth=r.depth, normals=normals, mask=mask, landmarks=lms, posmap=pm, vertices_cam=v_cam,
-                  raster=r, solid_triangles=solid)
+                  raster=r, solid_triangles=solid, parsing=parsing)

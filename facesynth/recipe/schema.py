@@ -31,7 +31,7 @@ from facesynth.recipe.ranges import (
 from facesynth.recipe.schema_look import Look
 
 SCHEMA_VERSION = 1
-OUTPUT_KINDS = ("rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh")
+OUTPUT_KINDS = ("rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh", "parsing", "rgb_clean")
 BUILTIN_FACE_MODELS = ("builtin", "ict-facekit")
 BUILTIN_HDRIS = ("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset")
 CHARACTER_SUFFIXES = (".fbx", ".glb", ".gltf", ".obj")
@@ -375,7 +375,8 @@ class Recipe(_Section):
     background: Background = Field(default_factory=Background)
     render: Render = Field(default_factory=Render)
     posmap: Posmap = Field(default_factory=Posmap)
-    outputs: list[Literal["rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh"]] = Field(
+    outputs: list[Literal["rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh", "parsing",
+                          "rgb_clean"]] = Field(
         default_factory=lambda: ["rgb", "depth", "masks", "landmarks"], min_length=1)
     split: Split = Field(default_factory=Split)
     look: Look = Field(default_factory=Look, description="Skin, clothing, sky and camera effects (off by default).")

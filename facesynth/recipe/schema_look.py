@@ -64,8 +64,8 @@ class SkyLook(_Section):
     probability: float = Field(0.0, ge=0, le=1, description="Share of samples lit by the sky texture.")
     sun_elevation_deg: TiltDeg = Field(default_factory=lambda: TiltDeg(min=5, max=70))
     sun_rotation_deg: AzimuthDeg = Field(default_factory=lambda: AzimuthDeg(min=0, max=360))
-    strength: Strength = Field(default_factory=lambda: Strength(min=0.05, max=0.2),
-                               description="Sky strength (the physical sky is bright: ~0.1 matches an HDRI).")
+    strength: Strength = Field(default_factory=lambda: Strength(min=0.015, max=0.05),
+                               description="Sky strength (the physical sky with its sun is bright: ~0.03 matches an HDRI).")
     air: Intensity = Field(default_factory=lambda: Intensity(min=0.5, max=2.0), description="Air density.")
     aerosols: Intensity = Field(default_factory=lambda: Intensity(min=0.5, max=2.0), description="Aerosol density.")
 
