@@ -65,7 +65,7 @@ class SkyLook(_Section):
     sun_elevation_deg: TiltDeg = Field(default_factory=lambda: TiltDeg(min=5, max=70))
     sun_rotation_deg: AzimuthDeg = Field(default_factory=lambda: AzimuthDeg(min=0, max=360))
     strength: Strength = Field(default_factory=lambda: Strength(min=0.015, max=0.05),
-                               description="Sky strength (the physical sky with its sun is bright: ~0.03 matches an HDRI).")
+                               description="Sky strength (the physical sky and sun are bright: ~0.03 matches an HDRI).")
     air: Intensity = Field(default_factory=lambda: Intensity(min=0.5, max=2.0), description="Air density.")
     aerosols: Intensity = Field(default_factory=lambda: Intensity(min=0.5, max=2.0), description="Aerosol density.")
 
