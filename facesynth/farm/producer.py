@@ -12,10 +12,12 @@ import numpy as np
 from facesynth._version import __version__
 from facesynth.assets import FacePack
 from facesynth.geometry.labels import Labels, compute_labels
+from facesynth.geometry.look_parts import look_parts
 from facesynth.geometry.mesh_export import posed_mesh_ply
 from facesynth.geometry.metadata import build_metadata
 from facesynth.geometry.pose import Posed, pose_sample
 from facesynth.geometry.posmap import crop_image
+from facesynth.io.image_formation import apply_image_formation
 from facesynth.io.store import DatasetWriter
 from facesynth.recipe import LoadedRecipe
 from facesynth.sampling import sample_spec
@@ -58,7 +60,7 @@ class SampleProducer:
 
     def produce(self, index: int) -> SampleSpec:
         spec, vertices, posed = prepare(self.loaded, self.pack, index)
-        labels = compute_labels(spec, self.pack, vertices, posed)
+        labels = compute_labels(spec, self.pack, vertices, posed, look_parts(spec, self.pack, vertices))
         result = self.session.render(resolve_spec_paths(self.loaded, spec), vertices, posed)
         meta = build_metadata(spec, self.pack, posed, labels, recipe_sha256=self.loaded.sha256,
                               facesynth_version=__version__, blender_version=self.blender_version)
@@ -70,8 +72,15 @@ class SampleProducer:
     def _outputs(self, spec: SampleSpec, labels: Labels, rgb: np.ndarray) -> dict[str, Any]:
         wanted = set(spec.outputs)
         out: dict[str, Any] = {}
+        image = spec.look.image if spec.look else None
+        if image is not None:  # camera effects on the RGB only; labels stay as computed
+            if image.keep_clean or "rgb_clean" in wanted:
+                out["rgb_clean"] = rgb
+            rgb = apply_image_formation(rgb, image)
         if "rgb" in wanted:
             out["rgb"] = rgb
+        if "parsing" in wanted and labels.parsing is not None:
+            out["parsing"] = labels.parsing
         if "depth" in wanted:
             out["depth"] = labels.depth
         if "normals" in wanted:

@@ -124,6 +124,9 @@ def build_metadata(
                    "light_tree_used": light_tree_enabled(spec.render.light_tree, spec.lights)},
         "depth": {"kind": "planar camera z", "units": "mm", "no_surface": 0.0},
     }
+    if spec.look is not None:  # skin, clothing, sky and camera-effect parameters, as drawn
+        meta["look"] = spec.look.model_dump(mode="json")
+        meta["depth"]["includes"] = ["head"] + (["clothing"] if spec.look.clothing else [])
     if len(lm.uv) == 68:  # packs without a landmark mapping have none to write
         meta["landmarks_68"] = {
             "2d": _f(lm.uv),

@@ -24,6 +24,8 @@ KINDS: dict[str, KindInfo] = {
     "posmap": KindInfo("posmap.exr", "prn.*: px of the 256x256 crop (z shifted to min 0); cam.*: mm; coverage 0/1"),
     "crop": KindInfo("crop.png", "sRGB"),
     "mesh": KindInfo("mesh.ply", "mm, camera frame"),
+    "parsing": KindInfo("parsing.png", "face-parsing class id (facesynth.assets.parsing), 0 = background"),
+    "rgb_clean": KindInfo("rgb_clean.png", "sRGB, the render before look.image camera effects"),
 }
 
 EXR_CHANNELS = {"depth": ("Z",), "normals": ("X", "Y", "Z")}

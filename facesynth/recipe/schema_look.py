@@ -88,7 +88,7 @@ class ImageFormation(_Section):
     chromatic_aberration_px: Pixels = Field(default_factory=lambda: Pixels(min=0.0, max=1.0),
                                             description="Red/blue shift at the image corner.")
     vignette: Unit = Field(default_factory=lambda: Unit(min=0.0, max=0.4), description="Corner darkening.")
-    noise: Unit = Field(default_factory=lambda: Unit(min=0.0, max=0.03),
+    noise: Unit = Field(default_factory=lambda: Unit(min=0.0, max=0.008),
                         description="Read-noise standard deviation (shot noise scales with it).")
     jpeg_probability: float = Field(0.5, ge=0, le=1)
     jpeg_quality: JpegQuality = Field(default_factory=lambda: JpegQuality(min=40, max=95))
