@@ -15,6 +15,9 @@ from PIL import Image
 
 from facesynth.sampling.spec_look import ImageFormationSpec
 
+SHOT_NOISE_GAIN = 4.0
+"""Shot-noise variance per unit of linear signal, relative to the read-noise variance."""
+
 
 def srgb_to_linear(x: np.ndarray) -> np.ndarray:
     return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
@@ -98,7 +101,7 @@ def apply_image_formation(rgb: np.ndarray, p: ImageFormationSpec) -> np.ndarray:
         lin = lin * (1.0 - p.vignette * r2 ** 2)[..., None]  # cos^4-like: flat centre, dark corners
     if p.noise > 0:
         rng = np.random.Generator(np.random.PCG64(p.noise_seed))
-        sigma = np.sqrt(p.noise**2 + p.noise * np.clip(lin, 0, None))  # read + shot noise
+        sigma = p.noise * np.sqrt(1.0 + SHOT_NOISE_GAIN * np.clip(lin, 0, None))  # read + shot noise
         lin = lin + rng.standard_normal(lin.shape) * sigma
     out = np.round(linear_to_srgb(lin) * top).astype(dtype)
     if p.jpeg_quality > 0:

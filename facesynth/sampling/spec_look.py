@@ -65,7 +65,7 @@ class ImageFormationSpec(_Frozen):
     vignette: float
     """Fraction of light lost in the image corners (cos^4-like falloff)."""
     noise: float
-    """Read-noise sigma in linear units; shot noise sigma = sqrt(noise * value)."""
+    """Read-noise sigma in linear units; with shot noise sigma = noise * sqrt(1 + 4 value)."""
     jpeg_quality: int
     """0 = no JPEG round trip."""
     noise_seed: int
