@@ -39,6 +39,9 @@ class ClothingMesh:
     """(T,3) int64, counter-clockwise seen from outside."""
     quads: np.ndarray
     """(Q,4) int64, the same surface as quads (Blender renders these)."""
+    collar_y_mm: float
+    """Height of the collar seam in the face frame (facesynth.assets.parsing.face_frame); below
+    it (minus the band) no part of the head may show."""
 
 
 def neck_vertex_mask(pack: Any) -> np.ndarray:
@@ -85,7 +88,8 @@ def build_clothing(pack: Any, vertices_model: np.ndarray, style: str, neck_mask:
     sector = np.round(np.arctan2(rel[:, 0], rel[:, 1]) / (2 * np.pi) * SEGMENTS).astype(int) % SEGMENTS
     radius = np.linalg.norm(rel, axis=1)
     neck_r = np.full(SEGMENTS, 0.0)
-    np.maximum.at(neck_r, sector[np.abs(body[:, 1] - collar_y) < 12.0], radius[np.abs(body[:, 1] - collar_y) < 12.0])
+    at_collar = np.abs(body[:, 1] - collar_y) < 5.0  # a thin band: a snug collar on a leaning neck
+    np.maximum.at(neck_r, sector[at_collar], radius[at_collar])
     neck_r = np.maximum(neck_r, np.median(neck_r[neck_r > 0]) if (neck_r > 0).any() else 60.0)
     neck_r = np.convolve(np.r_[neck_r[-2:], neck_r, neck_r[:2]], np.ones(5) / 5, mode="valid")
 
@@ -101,7 +105,10 @@ def build_clothing(pack: Any, vertices_model: np.ndarray, style: str, neck_mask:
         r = (1 - w) * (neck_r + CLEARANCE_MM + 2.0) + w * torso
         if k == 0:  # the collar's rolled edge
             r = neck_r + CLEARANCE_MM + 1.0
-        slab = body[np.abs(body[:, 1] - h) < 10.0]
+        # every head point between this ring and its neighbours: with both neighbours enclosing
+        # it, the straight shirt panel between two rings encloses it too
+        reach = max(np.abs(heights[max(k - 1, 0)] - h), np.abs(heights[min(k + 1, len(heights) - 1)] - h), 5.0)
+        slab = body[np.abs(body[:, 1] - h) <= reach]
         if len(slab):
             srel = slab[:, [0, 2]] - centre
             ssec = np.round(np.arctan2(srel[:, 0], srel[:, 1]) / (2 * np.pi) * SEGMENTS).astype(int) % SEGMENTS
@@ -126,7 +133,8 @@ def build_clothing(pack: Any, vertices_model: np.ndarray, style: str, neck_mask:
     outward = _orient(verts_model, quads, rot)
     quads = quads if outward else quads[:, ::-1]
     tris = np.concatenate([quads[:, [0, 1, 2]], quads[:, [0, 2, 3]]])
-    return ClothingMesh(vertices=verts_model, triangles=tris.astype(np.int64), quads=quads.astype(np.int64))
+    return ClothingMesh(vertices=verts_model, triangles=tris.astype(np.int64), quads=quads.astype(np.int64),
+                        collar_y_mm=float(collar_y))
 
 
 def _orient(v: np.ndarray, quads: np.ndarray, rot: np.ndarray) -> bool:
