@@ -30,7 +30,7 @@ def _cloth_material(bpy: Any) -> Any:
     attr.attribute_type, attr.attribute_name = "OBJECT", ATTR_CLOTH
     links.new(attr.outputs["Color"], bsdf.inputs["Base Color"])
     bsdf.inputs["Roughness"].default_value = 0.85
-    bsdf.inputs["Sheen Weight"].default_value = 0.6
+    bsdf.inputs["Sheen Weight"].default_value = 0.3
     bsdf.inputs["Sheen Roughness"].default_value = 0.4
     coords = nodes.new("ShaderNodeTexCoord")
     weave = nodes.new("ShaderNodeTexWave")
