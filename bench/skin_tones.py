@@ -23,8 +23,8 @@ def main() -> None:
 
     from facesynth.appearance.skin import ita_deg, lightness, pigment_albedo
     from facesynth.recipe import load_recipe
-    from facesynth.sampling.sampler import subject_spec
     from facesynth.sampling.look import look_spec
+    from facesynth.sampling.sampler import subject_spec
 
     r = load_recipe(args.recipe, [f"subjects.count={args.subjects}"]).recipe
     albedo = []

@@ -104,3 +104,9 @@ def test_no_skin_pokes_through_the_shirt(pack, style, yaw):
         pts_model = (np.linalg.inv(posed.model_to_camera) @ np.c_[pts_cam, np.ones(len(pts_cam))].T).T[:, :3]
         height = ((pts_model - origin) @ rot.T)[:, 1]
         assert height.min() > shirt.collar_y_mm - OPENING_MM, (style, yaw, height.min(), shirt.collar_y_mm)
+
+
+def test_docs_table_lists_every_class_with_its_colour(repo_root):
+    page = (repo_root / "docs" / "look.md").read_text()
+    for c in P.CLASSES:
+        assert f"| {c.id} | `{c.name}` | ({c.color[0]}, {c.color[1]}, {c.color[2]}) |" in page

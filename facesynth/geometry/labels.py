@@ -12,6 +12,7 @@ from facesynth.assets.parsing import polygon_classes
 from facesynth.assets.regions import solid_lookup
 from facesynth.errors import UserError
 from facesynth.geometry.landmarks import Landmarks, compute_landmarks
+from facesynth.geometry.per_pack import per_pack
 from facesynth.geometry.pose import Posed
 from facesynth.geometry.posmap import Posmap, compute_posmap
 from facesynth.geometry.raster import Raster, rasterize
@@ -52,15 +53,8 @@ class Part:
     """Parsing class (facesynth.assets.parsing)."""
 
 
-_CLASSES: dict[tuple[str, str, int], np.ndarray] = {}
-
-
-def pack_polygon_classes(pack: Any) -> np.ndarray:
-    """polygon_classes(pack), cached per pack (it is pure geometry of the neutral mesh)."""
-    key = (pack.name, pack.sha256, pack.n_polygons)
-    if key not in _CLASSES:
-        _CLASSES[key] = polygon_classes(pack)
-    return _CLASSES[key]
+pack_polygon_classes = per_pack(polygon_classes)
+"""polygon_classes(pack), once per pack (pure geometry of the neutral mesh)."""
 
 
 def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:

@@ -14,16 +14,10 @@ from facesynth.appearance.clothing import ClothingMesh, build_clothing, neck_ver
 from facesynth.assets import parsing as P
 from facesynth.assets import regions as R
 from facesynth.geometry.labels import Part
+from facesynth.geometry.per_pack import per_pack
 from facesynth.sampling.spec import SampleSpec
 
-_NECK: dict[tuple[str, str, int], np.ndarray] = {}
-
-
-def _neck(pack: Any) -> np.ndarray:
-    key = (pack.name, pack.sha256, pack.n_polygons)
-    if key not in _NECK:
-        _NECK[key] = neck_vertex_mask(pack)
-    return _NECK[key]
+_neck = per_pack(neck_vertex_mask)
 
 
 def clothing_mesh(spec: SampleSpec, pack: Any, vertices_model: np.ndarray) -> ClothingMesh | None:

@@ -9,16 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from facesynth.sampling.spec_look import LookSpec
+from facesynth.sampling.spec_look import RGB, LookSpec, _Frozen
 
 Vec3 = tuple[float, float, float]
-RGB = tuple[float, float, float]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class SubjectSpec(_Frozen):
