@@ -5,6 +5,7 @@ The vertices Blender renders are the very array the labels are computed from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from facesynth.geometry.pose import Posed, pose_sample
 from facesynth.geometry.posmap import crop_image
 from facesynth.io.image_formation import apply_image_formation
 from facesynth.io.store import DatasetWriter
+from facesynth.outputs import FILE_KINDS
 from facesynth.recipe import LoadedRecipe
 from facesynth.sampling import sample_spec
 from facesynth.sampling.spec import SampleSpec
@@ -70,32 +72,44 @@ class SampleProducer:
         return spec
 
     def _outputs(self, spec: SampleSpec, labels: Labels, rgb: np.ndarray) -> dict[str, Any]:
-        wanted = set(spec.outputs)
-        out: dict[str, Any] = {}
+        """The files of the sample: one maker per file kind of facesynth.outputs, in its order.
+        Camera effects (look.image) change the RGB only: every label is made as computed."""
         image = spec.look.image if spec.look else None
-        if image is not None:  # camera effects on the RGB only; labels stay as computed
-            if image.keep_clean or "rgb_clean" in wanted:
-                out["rgb_clean"] = rgb
+        clean = rgb
+        if image is not None:
             rgb = apply_image_formation(rgb, image)
-        if "rgb" in wanted:
-            out["rgb"] = rgb
-        if "parsing" in wanted and labels.parsing is not None:
-            out["parsing"] = labels.parsing
-        if "depth" in wanted:
-            out["depth"] = labels.depth
-        if "normals" in wanted:
-            out["normals"] = labels.normals
-        if "masks" in wanted:
-            out["masks"] = labels.mask
-        if "posmap" in wanted and labels.posmap is not None:
-            pm = labels.posmap
-            out["posmap"] = {
-                **{f"prn.{a}": np.ascontiguousarray(pm.prn[..., i], dtype=np.float32) for i, a in enumerate("xyz")},
-                **{f"cam.{a}": np.ascontiguousarray(pm.cam[..., i], dtype=np.float32) for i, a in enumerate("xyz")},
-                "coverage": pm.coverage.astype(np.float32),
-            }
-            if spec.posmap.write_crop_rgb:
-                out["crop"] = crop_image(rgb, pm.crop_transform, spec.posmap.size)
-        if "mesh" in wanted:
-            out["mesh"] = posed_mesh_ply(labels.vertices_cam, self.pack)
-        return out
+        made = ((kind, _MAKERS[kind](self.pack, spec, labels, clean if kind == "rgb_clean" else rgb))
+                for kind in FILE_KINDS if _wanted(spec, kind))
+        return {kind: value for kind, value in made if value is not None}
+
+
+def _wanted(spec: SampleSpec, kind: str) -> bool:
+    if kind == "rgb_clean":  # only when camera effects change the RGB
+        image = spec.look.image if spec.look else None
+        return image is not None and (image.keep_clean or kind in spec.outputs)
+    return kind in spec.outputs or (kind == "crop" and "posmap" in spec.outputs and spec.posmap.write_crop_rgb)
+
+
+def _posmap_channels(pm: Any) -> dict[str, np.ndarray]:
+    return {
+        **{f"prn.{a}": np.ascontiguousarray(pm.prn[..., i], dtype=np.float32) for i, a in enumerate("xyz")},
+        **{f"cam.{a}": np.ascontiguousarray(pm.cam[..., i], dtype=np.float32) for i, a in enumerate("xyz")},
+        "coverage": pm.coverage.astype(np.float32),
+    }
+
+
+_Maker = Callable[[FacePack, SampleSpec, Labels, np.ndarray], Any]
+_MAKERS: dict[str, _Maker] = {
+    "rgb": lambda pack, spec, labels, rgb: rgb,
+    "depth": lambda pack, spec, labels, rgb: labels.depth,
+    "normals": lambda pack, spec, labels, rgb: labels.normals,
+    "masks": lambda pack, spec, labels, rgb: labels.mask,
+    "posmap": lambda pack, spec, labels, rgb: None if labels.posmap is None else _posmap_channels(labels.posmap),
+    "crop": lambda pack, spec, labels, rgb: (
+        None if labels.posmap is None else crop_image(rgb, labels.posmap.crop_transform, spec.posmap.size)),
+    "mesh": lambda pack, spec, labels, rgb: posed_mesh_ply(labels.vertices_cam, pack),
+    "parsing": lambda pack, spec, labels, rgb: labels.parsing,
+    "rgb_clean": lambda pack, spec, labels, rgb: rgb,
+}
+# Adding a file kind to facesynth.outputs without saying how it is made fails at import.
+assert set(_MAKERS) == set(FILE_KINDS), sorted(set(_MAKERS) ^ set(FILE_KINDS))

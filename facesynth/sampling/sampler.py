@@ -29,6 +29,7 @@ from facesynth.sampling.look import look_spec
 from facesynth.sampling.spec import (
     BackgroundSpec,
     CameraSpec,
+    DenseLandmarksSpec,
     EnvironmentSpec,
     ExpressionSpec,
     HeadPoseSpec,
@@ -120,6 +121,8 @@ def sample_spec(recipe: Recipe | LoadedRecipe, index: int) -> SampleSpec:
         render=_render(r, sample_rng),
         posmap=_posmap(r, view_rng),
         outputs=tuple(r.outputs),
+        dense_landmarks=DenseLandmarksSpec(count=r.dense_landmarks.count,
+                                           vertex_ids=tuple(r.dense_landmarks.vertex_ids or ())),
         look=look_spec(r, subject_id, subject.skin_tone, group, index),
     )
 

@@ -134,6 +134,12 @@ class PosmapSpec(_Frozen):
     write_crop_rgb: bool
 
 
+class DenseLandmarksSpec(_Frozen):
+    count: int = 500
+    vertex_ids: tuple[int, ...] = ()
+    """The pack's vertex ids to project; empty: `count` points spread evenly over the face area."""
+
+
 class SampleSpec(_Frozen):
     index: int
     id: str
@@ -156,6 +162,7 @@ class SampleSpec(_Frozen):
     posmap: PosmapSpec
     outputs: tuple[str, ...]
     """A subset of facesynth.recipe.OUTPUT_KINDS."""
+    dense_landmarks: DenseLandmarksSpec = DenseLandmarksSpec()
     look: LookSpec | None = None
     """Skin, clothing, sky, image formation; None when the recipe has no `look` turned on."""
 
