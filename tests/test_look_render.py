@@ -77,3 +77,24 @@ def test_dlib_finds_the_face_and_its_68_points(ict_pack, session):
         truth = lab.landmarks.uv
         nme = np.linalg.norm(pred - truth, axis=1).mean() / np.linalg.norm(truth[36] - truth[45])
         assert nme < 0.08, f"yaw {yaw}: NME {nme:.3f}"
+
+
+def test_realism_recipe_writes_clean_and_degraded_rgb_with_the_same_labels(ict_pack, repo_root, tmp_path):
+    """Through the real producer and store: camera effects touch `rgb` only."""
+    from facesynth import open_dataset
+    from facesynth.farm.local import render_dataset
+    from facesynth.io import codecs
+
+    tiny = ["camera.resolution=64x80", "render.preset=draft", "render.samples=2", "look.image.noise=0.01",
+            "look.sky.probability=0"]
+    recipe = repo_root / "recipes" / "realism.yaml"
+    render_dataset(recipe, tmp_path / "on", indices="0", progress=False, overrides=tiny)
+    render_dataset(recipe, tmp_path / "off", indices="0", progress=False, overrides=[*tiny, "look.image.enabled=false"])
+    on, off = next(iter(open_dataset(tmp_path / "on"))), next(iter(open_dataset(tmp_path / "off")))
+    for kind in ("depth", "masks", "parsing"):
+        assert on.read(kind) == off.read(kind), kind  # labels byte-identical
+    parsing = codecs.decode_png(on.read("parsing"))
+    assert (parsing == 15).any() and (parsing == 1).any()  # clothing and skin
+    clean = codecs.decode_png(on.read("rgb_clean"))
+    assert np.array_equal(clean, off.rgb) and not np.array_equal(on.rgb, clean)
+    assert on.meta["look"]["image"]["noise"] == 0.01 and off.meta["look"]["image"] is None

@@ -20,7 +20,7 @@ from facesynth.geometry.raster import Raster
 
 def visible_face_area(raster: Raster, solid_triangles: np.ndarray, pack: Any) -> np.ndarray:
     """(H, W) bool: pixels where the nearest solid surface belongs to the pack's face area."""
-    covered = raster.covered
+    covered = raster.covered & (raster.tri_id < len(solid_triangles))  # parts (clothing) come after
     out = np.zeros(covered.shape, dtype=bool)
     poly = np.asarray(pack.tri_polygon)[solid_triangles[raster.tri_id[covered]]]
     out[covered] = np.asarray(pack.face_area, dtype=bool)[poly]
