@@ -41,7 +41,7 @@ def main() -> None:
     print("ITA category counts:", dict(zip([b[2] for b in bands], counts, strict=True)))
     print(f"L* range {lstar.min():.1f}..{lstar.max():.1f}; per-decile counts {np.histogram(lstar, 10)[0].tolist()}")
 
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6), dpi=80)
     ax[0].hist(lstar, bins=20, color="#b07050")
     ax[0].set(xlabel="CIE L* of the base albedo", ylabel="subjects", title=f"{args.subjects} subjects: lightness")
     ax[1].bar([b[2] for b in bands], counts, color="#806040")
@@ -52,7 +52,11 @@ def main() -> None:
     ax[2].imshow(sw, interpolation="nearest")
     ax[2].set(title="swatches, light to dark (sRGB)", xticks=[], yticks=[])
     fig.tight_layout()
-    fig.savefig(args.out, dpi=80)
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]  # full-colour RGB PNG, no alpha or palette
+    from PIL import Image
+
+    Image.fromarray(rgb).save(args.out, optimize=True)
     print("wrote", args.out)
 
 

@@ -21,6 +21,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--out", default="docs/images/look_contact_sheet.png")
     ap.add_argument("--parsing-out", default="docs/images/look_parsing_sheet.png")
+    ap.add_argument("--scale", type=float, default=0.75, help="Shrink the sheets (keeps the PNGs small).")
     args = ap.parse_args()
 
     from facesynth.assets import parsing as P
@@ -51,8 +52,12 @@ def main() -> None:
         rows = [np.concatenate(tiles[k:k + args.cols], 1) for k in range(0, len(tiles), args.cols)]
         return np.concatenate(rows, 0)
 
-    Image.fromarray(sheet(rgbs)).save(args.out, optimize=True)  # RGB mode: full colour, no palette
-    Image.fromarray(sheet(masks)).save(args.parsing_out, optimize=True)
+    def save(tiles: list[np.ndarray], path: str, resample: Image.Resampling) -> None:
+        img = Image.fromarray(sheet(tiles))  # RGB mode: full colour, no palette
+        img.resize((round(img.width * args.scale), round(img.height * args.scale)), resample).save(path, optimize=True)
+
+    save(rgbs, args.out, Image.Resampling.LANCZOS)
+    save(masks, args.parsing_out, Image.Resampling.NEAREST)
     print("wrote", args.out, args.parsing_out)
 
 
