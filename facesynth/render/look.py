@@ -72,6 +72,8 @@ class LookScene:
 
     def update_skin(self, look: LookSpec | None) -> None:
         skin = look.skin if look else None
+        if self._plain_skin is None:  # a pack without a skin role (some user characters): nothing to swap
+            return
         if skin is None:
             if self._skin_look is not None:
                 self._use_skin(self._plain_skin)
