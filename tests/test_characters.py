@@ -256,14 +256,6 @@ def test_regions_come_from_material_names(fmt: str, packs: dict[str, FacePack]) 
     np.testing.assert_array_equal(pack.poly_region, np.where(on_bottom, R.TEETH, R.SKIN))
 
 
-def test_material_region_words() -> None:
-    names = ["Std_Skin_Head", "Std_Eye_L", "Std_Cornea_R", "Std_Eye_Occlusion_L", "EyeLashes", "CC_Base_Teeth",
-             "Std_Tongue", "Std_Skin_Body", "Beard", "Tearline.001", "irisBlue", "material"]  # fmt: skip
-    want = [R.SKIN, R.SCLERA, R.EYE_OCCLUSION, R.EYE_OCCLUSION, R.EYELASHES, R.TEETH,
-            R.GUMS_TONGUE, R.HEAD_NECK, R.SKIN, R.EYE_OCCLUSION, R.IRIS, R.SKIN]  # fmt: skip
-    assert C.material_regions(names).tolist() == want
-
-
 def test_face_area_follows_the_expressions(packs: dict[str, FacePack]) -> None:
     pack = packs["fbx"]
     moved = np.any(np.abs(pack.expression_basis) > 0, axis=(0, 2))

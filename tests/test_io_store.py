@@ -15,7 +15,7 @@ from PIL import Image
 
 from facesynth.errors import UserError
 from facesynth.io import DatasetWriter
-from facesynth.io.synthetic import synthetic_sample
+from testkit.synthetic import synthetic_sample
 
 RECIPE = "name: t\nseed: 7\nsamples: 4\n"
 

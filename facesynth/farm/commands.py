@@ -13,9 +13,9 @@ def register(app: typer.Typer) -> None:
     def render(
         recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
         out: Annotated[Path, typer.Option("--out", help="Dataset directory (created; resumed if it exists).")],
-        shard_index: Annotated[int | None, typer.Option("--shard-index", help="This process's shard.")] = None,
+        shard_index: Annotated[int | None, typer.Option("--shard-index", help="This process's shard, 0-based.")] = None,
         shard_count: Annotated[int | None, typer.Option("--shard-count", help="Number of shards.")] = None,
-        indices: Annotated[str | None, typer.Option("--indices", help="e.g. 0-9,20-29.")] = None,
+        indices: Annotated[str | None, typer.Option("--indices", help="Sample indices, e.g. 0-9,20-29.")] = None,
         limit: Annotated[int | None, typer.Option("--limit", help="At most this many samples.")] = None,
         force_new: Annotated[bool, typer.Option("--force-new", help="Discard a dataset of another recipe.")] = False,
         overrides: Annotated[list[str] | None, typer.Option(

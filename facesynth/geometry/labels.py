@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from facesynth.assets.pack import FacePack
 from facesynth.assets.parsing import polygon_classes
 from facesynth.assets.regions import solid_lookup
 from facesynth.errors import UserError
@@ -73,13 +73,13 @@ def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     return np.divide(n, norm, out=np.zeros_like(n), where=norm > 0)
 
 
-def solid_triangles(pack: Any) -> np.ndarray:
+def solid_triangles(pack: FacePack) -> np.ndarray:
     """Triangles of the regions that count for ground truth (see regions.Region.solid)."""
     region = np.asarray(pack.poly_region)[np.asarray(pack.tri_polygon)]
     return np.flatnonzero(solid_lookup()[region])
 
 
-def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, posed: Posed,
+def compute_labels(spec: SampleSpec, pack: FacePack, vertices_model: np.ndarray, posed: Posed,
                    parts: Sequence[Part] = ()) -> Labels:
     """Depth, normals, region mask, parsing, landmarks and (if requested) position maps of one
     sample; `parts` are extra solid meshes (clothing) that occlude and are labelled like the head."""

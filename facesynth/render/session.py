@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 import OpenEXR
 
+from facesynth.assets.pack import FacePack
 from facesynth.errors import WorkError
+from facesynth.geometry.pose import Posed
 from facesynth.render import background as bgmod
 from facesynth.render._bpy import blender_output_to, import_bpy
 from facesynth.render.cycles_settings import cycles_settings
@@ -58,7 +60,7 @@ def _region_names() -> dict[int, str]:
 class RenderSession:
     """Builds the scene for `pack` once; `render(spec, vertices_model, posed)` per sample."""
 
-    def __init__(self, pack: Any, *, threads: int = 0, scene: Any = None) -> None:
+    def __init__(self, pack: FacePack, *, threads: int = 0, scene: Any = None) -> None:
         """Build the head, camera, world and lights once.
 
         With `scene=None` (the render worker) Blender is reset to factory settings and renders go
@@ -114,7 +116,7 @@ class RenderSession:
         scene.cycles.transparent_max_bounces = 8
         scene.cycles.volume_bounces = 0
 
-    def _build_head(self, bpy: Any, scene: Any, pack: Any) -> HeadMaterials:
+    def _build_head(self, bpy: Any, scene: Any, pack: FacePack) -> HeadMaterials:
         names = _region_names()
         region = np.asarray(pack.poly_region)
         role_by_region = {int(r): role_of(names.get(int(r), f"region_{r}")) for r in np.unique(region)}
@@ -151,7 +153,7 @@ class RenderSession:
             self._scene_changed = True
         return self._device[1]
 
-    def _apply_camera(self, posed: Any) -> None:
+    def _apply_camera(self, posed: Posed) -> None:
         cam = posed.camera
         settings = cam.blender_settings()
         for key in CAMERA_DATA_KEYS:
@@ -161,7 +163,7 @@ class RenderSession:
             self._scene_changed = True
         assign_matrix(self.camera, cam.blender_matrix_world_m())
 
-    def _apply_lights(self, spec: SampleSpec, posed: Any) -> None:
+    def _apply_lights(self, spec: SampleSpec, posed: Posed) -> None:
         matrices = []
         if spec.lights:
             from facesynth.geometry.lights import light_pose  # the one placement function
@@ -170,7 +172,7 @@ class RenderSession:
         self.lights.update(spec.lights, matrices)
         self.counters["lights_created"] = self.lights.created
 
-    def update(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any) -> None:
+    def update(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Posed) -> None:
         """Mirror one sample into the scene (no rendering)."""
         v = np.asarray(vertices_model)
         if v.shape != (len(self.mesh.vertices), 3):
@@ -195,14 +197,14 @@ class RenderSession:
         self.look.update_skin(spec.look)
         self.look.update_clothing(spec.look, clothing_mesh(spec, self.pack, v), matrix_to_m(posed.model_to_world))
 
-    def apply(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any) -> DeviceChoice:
+    def apply(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Posed) -> DeviceChoice:
         """Everything a render does before Cycles runs: render settings, then the scene update.
         The Blender add-on calls this to show sample N exactly as the worker renders it."""
         choice = self._apply_render_settings(spec)
         self.update(spec, vertices_model, posed)
         return choice
 
-    def render(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any, *,
+    def render(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Posed, *,
                depth: bool = False) -> RenderResult:
         t0 = time.perf_counter()
         writes = write_count()
