@@ -68,7 +68,7 @@ def main() -> None:
                 v = pack.deform(np.asarray(spec.subject.identity), spec.expression_weights())
                 posed = pose_sample(spec, pack)
                 gr, grow_s, _ = _timed(lambda s=spec, v=v: posed_groom(s, pack, v))
-                _, label_s, _ = _timed(lambda s=spec, v=v, gr=gr, p=posed: compute_labels(s, pack, v, p, gr))
+                _, label_s, _ = _timed(lambda s=spec, v=v, gr=gr, p=posed: compute_labels(s, pack, v, p, groom=gr))
                 _, wall, cpu = _timed(lambda s=spec, v=v, gr=gr, p=posed: session.render(s, v, p, groom=gr))
                 times[label] = (wall, cpu, label_s, grow_s)
             desc = "bald" if groom is None else f"{groom.hair_style}/{groom.beard_style}/{groom.glasses_shape}"

@@ -37,6 +37,8 @@ OUTPUT_KINDS: dict[str, OutputKind] = {
     "masks": OutputKind("mask.png", "region id, 0 = background"),
     "mesh": OutputKind("mesh.ply", "mm, camera frame"),
     "dense_landmarks": OutputKind(None, "pack vertex set: px (2d), mm camera frame (3d), visibility"),
+    "parsing": OutputKind("parsing.png", "face-parsing class id (facesynth.assets.parsing), 0 = background"),
+    "rgb_clean": OutputKind("rgb_clean.png", "sRGB, the render before look.image camera effects"),
     "crop": OutputKind("crop.png", "sRGB", in_recipe=False),
 }
 

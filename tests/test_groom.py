@@ -51,7 +51,7 @@ def _spec(groom: GroomSpec | None, yaw: float = 0.0, expression: tuple = ()):
 def _labels(pack, spec):
     v = pack.deform(np.asarray(spec.subject.identity), spec.expression_weights())
     posed = pose_sample(spec, pack)
-    return compute_labels(spec, pack, v, posed, posed_groom(spec, pack, v)), posed
+    return compute_labels(spec, pack, v, posed, groom=posed_groom(spec, pack, v)), posed
 
 
 @pytest.fixture(scope="module")

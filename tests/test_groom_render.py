@@ -57,7 +57,7 @@ def _render(session, pack, spec):
     v = pack.deform(np.asarray(spec.subject.identity), spec.expression_weights())
     posed = pose_sample(spec, pack)
     groom = posed_groom(spec, pack, v)
-    labels = compute_labels(spec, pack, v, posed, groom)
+    labels = compute_labels(spec, pack, v, posed, groom=groom)
     return session.render(spec, v, posed, groom=groom).rgb, labels
 
 

@@ -44,6 +44,8 @@ BROW_RIGHT = 13
 BEARD = 14
 GLASSES = 15
 HEADWEAR = 16
+# Built per sample by facesynth.geometry.clothing (recipe look.clothing).
+CLOTHING = 17
 
 REGIONS: tuple[Region, ...] = (
     Region(BACKGROUND, "background", (0, 0, 0), False, "no surface"),
@@ -69,6 +71,7 @@ REGIONS: tuple[Region, ...] = (
     Region(BEARD, "beard", (0, 150, 130), True, "beard, moustache and stubble strands"),
     Region(GLASSES, "glasses", (0, 90, 255), True, "eyeglass frames and lenses"),
     Region(HEADWEAR, "headwear", (255, 0, 160), True, "hats"),
+    Region(CLOTHING, "clothing", (30, 160, 90), True, "shirt on neck and shoulders (recipe look.clothing)"),
 )
 
 REGION_BY_ID: dict[int, Region] = {r.id: r for r in REGIONS}

@@ -14,10 +14,12 @@ from facesynth._version import __version__
 from facesynth.assets import FacePack
 from facesynth.geometry.groom import posed_groom
 from facesynth.geometry.labels import Labels, compute_labels
+from facesynth.geometry.look_parts import look_parts
 from facesynth.geometry.mesh_export import posed_mesh_ply
 from facesynth.geometry.metadata import build_metadata
 from facesynth.geometry.pose import Posed, pose_sample
 from facesynth.geometry.posmap import crop_image
+from facesynth.io.image_formation import apply_image_formation
 from facesynth.io.store import DatasetWriter
 from facesynth.outputs import FILE_KINDS
 from facesynth.recipe import LoadedRecipe
@@ -62,7 +64,8 @@ class SampleProducer:
     def produce(self, index: int) -> SampleSpec:
         spec, vertices, posed = prepare(self.loaded, self.pack, index)
         groom = posed_groom(spec, self.pack, vertices)  # one geometry for labels and Blender
-        labels = compute_labels(spec, self.pack, vertices, posed, groom)
+        labels = compute_labels(spec, self.pack, vertices, posed, parts=look_parts(spec, self.pack, vertices),
+                                groom=groom)
         result = self.session.render(resolve_spec_paths(self.loaded, spec), vertices, posed, groom=groom)
         meta = build_metadata(spec, self.pack, posed, labels, recipe_sha256=self.loaded.sha256,
                               facesynth_version=__version__, blender_version=self.blender_version)
@@ -72,12 +75,21 @@ class SampleProducer:
         return spec
 
     def _outputs(self, spec: SampleSpec, labels: Labels, rgb: np.ndarray) -> dict[str, Any]:
-        """The files of the sample: one maker per file kind of facesynth.outputs, in its order."""
-        made = ((kind, _MAKERS[kind](self.pack, spec, labels, rgb)) for kind in FILE_KINDS if _wanted(spec, kind))
+        """The files of the sample: one maker per file kind of facesynth.outputs, in its order.
+        Camera effects (look.image) change the RGB only: every label is made as computed."""
+        image = spec.look.image if spec.look else None
+        clean = rgb
+        if image is not None:
+            rgb = apply_image_formation(rgb, image)
+        made = ((kind, _MAKERS[kind](self.pack, spec, labels, clean if kind == "rgb_clean" else rgb))
+                for kind in FILE_KINDS if _wanted(spec, kind))
         return {kind: value for kind, value in made if value is not None}
 
 
 def _wanted(spec: SampleSpec, kind: str) -> bool:
+    if kind == "rgb_clean":  # only when camera effects change the RGB
+        image = spec.look.image if spec.look else None
+        return image is not None and (image.keep_clean or kind in spec.outputs)
     return kind in spec.outputs or (kind == "crop" and "posmap" in spec.outputs and spec.posmap.write_crop_rgb)
 
 
@@ -101,6 +113,8 @@ _MAKERS: dict[str, _Maker] = {
     "crop": lambda pack, spec, labels, rgb: (
         None if labels.posmap is None else crop_image(rgb, labels.posmap.crop_transform, spec.posmap.size)),
     "mesh": lambda pack, spec, labels, rgb: posed_mesh_ply(labels.vertices_cam, pack),
+    "parsing": lambda pack, spec, labels, rgb: labels.parsing,
+    "rgb_clean": lambda pack, spec, labels, rgb: rgb,
 }
 # Adding a file kind to facesynth.outputs without saying how it is made fails at import.
 assert set(_MAKERS) == set(FILE_KINDS), sorted(set(_MAKERS) ^ set(FILE_KINDS))

@@ -19,7 +19,8 @@ from facesynth.geometry.raster import Raster
 
 def visible_face_area(raster: Raster, solid_triangles: np.ndarray, pack: FacePack) -> np.ndarray:
     """(H, W) bool: pixels where the nearest solid surface belongs to the pack's face area (a
-    groomed sample's raster also holds hair and accessory triangles, ids from len(solid_triangles))."""
+    groomed sample's raster also holds hair, accessory and clothing triangles, ids from
+    len(solid_triangles))."""
     covered = raster.covered & (raster.tri_id < len(solid_triangles))
     out = np.zeros(covered.shape, dtype=bool)
     poly = np.asarray(pack.tri_polygon)[solid_triangles[raster.tri_id[covered]]]

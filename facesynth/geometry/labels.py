@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from facesynth.assets.pack import FacePack
-from facesynth.assets.regions import solid_lookup
+from facesynth.assets.parsing import part_classes, polygon_classes
+from facesynth.assets.regions import REGION_BY_ID, solid_lookup
 from facesynth.errors import UserError
 from facesynth.geometry.dense import dense_vertex_ids
 from facesynth.geometry.groom_labels import GroomTriangles, facing_normals, groom_triangles
 from facesynth.geometry.landmarks import Landmarks, compute_landmarks
+from facesynth.geometry.per_pack import per_pack
 from facesynth.geometry.pose import Posed
 from facesynth.geometry.posmap import Posmap, compute_posmap
 from facesynth.geometry.raster import Raster, rasterize, rasterize_screen, screen_vertices
@@ -38,12 +41,41 @@ class Labels:
     """The solid-geometry raster; tri_id indexes `solid_triangles`, then (with a groom) the groom's
     label triangles from `len(solid_triangles)` on."""
     solid_triangles: np.ndarray
-    """Indices into pack.triangles of the triangles rasterised for depth/normals/mask."""
+    """Indices into pack.triangles of the triangles rasterised for depth/normals/mask; raster
+    tri_ids past their count belong to the parts (clothing ...), in the order given, then (with a
+    groom) to the groom's label triangles."""
+    parsing: np.ndarray | None = None
+    """(H,W) uint8 face-parsing class (facesynth.assets.parsing), 0 = background."""
     depth_face: np.ndarray | None = None
-    """(H,W) float32 depth of the head alone (no hair, brows, beard, glasses, headwear) when the
-    sample has a groom; `depth` then includes them. None for the bare head (it equals `depth`)."""
+    """(H,W) float32 depth of the head alone (no hair, brows, beard, glasses, headwear, clothing)
+    when the sample has a groom or parts; `depth` then includes them. None for the bare head (it
+    equals `depth`)."""
     groom_parts: tuple[str, ...] = ()
     """The groom parts that `depth`, `mask`, `normals` and landmark visibility include."""
+    part_names: tuple[str, ...] = ()
+    """Region names of the extra parts (clothing ...) that every label includes."""
+
+    @property
+    def depth_includes(self) -> tuple[str, ...]:
+        """What `depth` holds: the head, the groom parts, the extra parts."""
+        return ("head", *self.groom_parts, *self.part_names)
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """Extra solid geometry rendered with the head (clothing ...): it counts for every label."""
+
+    vertices_model: np.ndarray
+    """(N,3) the pack's model frame, mm."""
+    triangles: np.ndarray
+    region: int
+    """Region id written to the mask (facesynth.assets.regions)."""
+    parsing: int
+    """Parsing class (facesynth.assets.parsing)."""
+
+
+pack_polygon_classes = per_pack(polygon_classes)
+"""polygon_classes(pack), once per pack (pure geometry of the neutral mesh)."""
 
 
 def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -65,11 +97,12 @@ def solid_triangles(pack: FacePack) -> np.ndarray:
 
 
 def compute_labels(spec: SampleSpec, pack: FacePack, vertices_model: np.ndarray, posed: Posed,
-                   groom: GroomGeometry | None = None) -> Labels:
-    """Depth, normals, region mask, landmarks and (if requested) position maps of one sample.
-    With a posed `groom` (facesynth.geometry.groom.posed_groom), its solid strands and meshes
-    join the head in depth, normals, mask and landmark occlusion; the head alone stays available
-    as `depth_face`."""
+                   *, parts: Sequence[Part] = (), groom: GroomGeometry | None = None) -> Labels:
+    """Depth, normals, region mask, parsing, landmarks and (if requested) position maps of one
+    sample. `parts` are extra solid meshes (clothing) that occlude and are labelled like the head;
+    a posed `groom` (facesynth.geometry.groom.posed_groom) adds its solid strands and meshes. Both
+    join the head in depth, normals, mask, parsing and landmark occlusion; the head alone stays
+    available as `depth_face`."""
     v = np.asarray(vertices_model)
     if v.shape != (pack.n_vertices, 3):
         raise UserError(f"sample {spec.id}: vertices have shape {v.shape}, face pack {pack.name!r} "
@@ -77,22 +110,34 @@ def compute_labels(spec: SampleSpec, pack: FacePack, vertices_model: np.ndarray,
     v_cam = posed.to_camera(v)
     solid = solid_triangles(pack)
     tris = np.asarray(pack.triangles)[solid]
-    r = rasterize(v_cam, tris, posed.camera)
+    all_v, all_t = v_cam, tris
+    part_region, part_class = [], []
+    for part in parts:
+        all_t = np.concatenate([all_t, np.asarray(part.triangles) + len(all_v)])
+        all_v = np.concatenate([all_v, posed.to_camera(np.asarray(part.vertices_model))])
+        part_region.append(np.full(len(part.triangles), part.region, np.uint8))
+        part_class.append(np.full(len(part.triangles), part.parsing, np.uint8))
+    r = rasterize(all_v, all_t, posed.camera)
     covered = r.covered
-    normals = r.interpolate(vertex_normals(v_cam, tris), tris)
+    normals = r.interpolate(vertex_normals(all_v, all_t), all_t)
     length = np.linalg.norm(normals, axis=-1, keepdims=True)
     normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0).astype(np.float32)
+    poly = np.asarray(pack.tri_polygon)[solid]
+    tri_region = np.concatenate([np.asarray(pack.poly_region)[poly], *part_region])
+    tri_class = np.concatenate([pack_polygon_classes(pack)[poly], *part_class])
     mask = np.zeros(covered.shape, np.uint8)
-    poly = np.asarray(pack.tri_polygon)[solid[r.tri_id[covered]]]
-    mask[covered] = np.asarray(pack.poly_region)[poly]
-    depth_face = None
+    mask[covered] = tri_region[r.tri_id[covered]]
+    parsing = np.zeros(covered.shape, np.uint8)
+    parsing[covered] = tri_class[r.tri_id[covered]]
+    depth_face = rasterize(v_cam, tris, posed.camera).depth if parts else None
     gt = groom_triangles(groom, posed) if groom is not None else None
-    occluders_v, occluders_t = v_cam, tris
+    occluders_v, occluders_t = all_v, all_t
     if gt is not None:
-        depth_face = r.depth
-        occluders_v = np.vstack([v_cam, gt.vertices])
-        occluders_t = np.vstack([tris, gt.triangles + len(v_cam)])
-        r, normals, mask = _with_groom(r, normals, mask, gt, occluders_v, occluders_t, len(tris), posed)
+        if depth_face is None:
+            depth_face = r.depth
+        occluders_v = np.vstack([all_v, gt.vertices])
+        occluders_t = np.vstack([all_t, gt.triangles + len(all_v)])
+        r, normals, mask, parsing = _with_groom(r, normals, mask, parsing, gt, len(all_t), posed)
     # Packs without a landmark mapping (user characters) get empty landmarks.
     lms = compute_landmarks(occluders_v, np.asarray(pack.landmarks_68).reshape(-1), posed.camera, occluders_t)
     pm = None
@@ -107,15 +152,16 @@ def compute_labels(spec: SampleSpec, pack: FacePack, vertices_model: np.ndarray,
         dense_ids = dense_vertex_ids(pack, dl.count, dl.vertex_ids)
         dense = compute_landmarks(occluders_v, dense_ids, posed.camera, occluders_t)
     return Labels(depth=r.depth, normals=normals, mask=mask, landmarks=lms, posmap=pm, dense=dense,
-                  dense_ids=dense_ids, vertices_cam=v_cam, raster=r, solid_triangles=solid, depth_face=depth_face,
-                  groom_parts=gt.parts if gt is not None else ())
+                  dense_ids=dense_ids, vertices_cam=v_cam, raster=r, solid_triangles=solid, parsing=parsing,
+                  depth_face=depth_face, groom_parts=gt.parts if gt is not None else (),
+                  part_names=tuple(REGION_BY_ID[p.region].name for p in parts))
 
 
-def _with_groom(head: Raster, normals: np.ndarray, mask: np.ndarray, gt: GroomTriangles, verts: np.ndarray,
-                tris: np.ndarray, n_head: int, posed: Posed) -> tuple[Raster, np.ndarray, np.ndarray]:
+def _with_groom(head: Raster, normals: np.ndarray, mask: np.ndarray, parsing: np.ndarray, gt: GroomTriangles,
+                n_head: int, posed: Posed) -> tuple[Raster, np.ndarray, np.ndarray, np.ndarray]:
     """Rasterise the groom (minus ribbons the head hides everywhere) and merge it with the head's
-    raster by depth; where the groom is nearer, its region and normal win. The returned raster's
-    tri_id indexes head triangles, then groom triangles (`n_head + k`)."""
+    raster by depth; where the groom is nearer, its region, parsing class and normal win. The
+    returned raster's tri_id indexes head (and part) triangles, then groom triangles (`n_head + k`)."""
     cam = posed.camera
     xy, z, g_tris, near = screen_vertices(gt.vertices, gt.triangles, cam)
     kept = np.flatnonzero(~hidden_behind(head.depth, xy, z, g_tris))
@@ -129,9 +175,11 @@ def _with_groom(head: Raster, normals: np.ndarray, mask: np.ndarray, gt: GroomTr
     bary = np.where(groom_px[..., None], g.bary, head.bary)
     mask = mask.copy()
     mask[groom_px] = gt.region[g_tri]
+    parsing = parsing.copy()
+    parsing[groom_px] = part_classes(gt.region[g_tri])
     normals = normals.copy()
     normals[groom_px] = facing_normals(gt.vertices, gt.triangles[g_tri], cam.is_perspective)
-    return Raster(depth, tri_id.astype(np.int32), bary), normals, mask
+    return Raster(depth, tri_id.astype(np.int32), bary), normals, mask, parsing
 
 
 CULL_WINDOW_PX = 8

@@ -130,11 +130,13 @@ def build_metadata(
                    "max_bounces": spec.render.max_bounces, "light_tree": spec.render.light_tree,
                    "light_tree_used": light_tree_enabled(spec.render.light_tree, spec.lights)},
         "depth": {"kind": "planar camera z", "units": "mm", "no_surface": 0.0,
-                  "includes": ["head", *labels.groom_parts],
+                  "includes": list(labels.depth_includes),
                   **({"face_only_channel": "face.Z"} if labels.depth_face is not None else {})},
     }
     if spec.subject.groom is not None:
         meta["groom"] = spec.subject.groom.model_dump(mode="json")
+    if spec.look is not None:  # skin, clothing, sky and camera-effect parameters, as drawn
+        meta["look"] = spec.look.model_dump(mode="json")
     if len(lm.uv) == 68:  # packs without a landmark mapping have none to write
         meta["landmarks_68"] = {**_points_entry(lm, pack.landmarks_68), "order": LANDMARK_ORDER}
     meta["face_box"] = {

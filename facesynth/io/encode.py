@@ -31,13 +31,14 @@ def encode_output(kind: str, value: Any, sample_id: str) -> tuple[bytes, dict[st
     """Bytes of the file for `kind` and its description (shape, channels, dtype) for metadata."""
     if kind not in KINDS:
         raise UserError(f"sample {sample_id}: unknown output kind {kind!r} (known: {', '.join(KINDS)})")
-    if kind in ("rgb", "crop"):
+    if kind in ("rgb", "crop", "rgb_clean"):
         a = _array(value, kind, sample_id, (np.uint8, np.uint16), "HxWx3|4")
         channels = ["R", "G", "B", "A"][: a.shape[2]]
         return codecs.encode_png(a), {"shape": list(a.shape), "channels": channels, "dtype": a.dtype.name}
-    if kind == "masks":
+    if kind in ("masks", "parsing"):
         a = _array(value, kind, sample_id, (np.uint8,), "HxW")
-        return codecs.encode_png(a), {"shape": list(a.shape), "channels": ["region"], "dtype": "uint8"}
+        channel = "region" if kind == "masks" else "class"
+        return codecs.encode_png(a), {"shape": list(a.shape), "channels": [channel], "dtype": "uint8"}
     if kind == "depth" and isinstance(value, dict):  # Z plus extra planes (face.Z: the head alone)
         if "Z" not in value:
             raise UserError(f"sample {sample_id}: output 'depth' channels need 'Z', got {', '.join(map(str, value))}")

@@ -32,6 +32,7 @@ from facesynth.recipe.ranges import (
     YawDeg,
 )
 from facesynth.recipe.schema_hair import Groom
+from facesynth.recipe.schema_look import Look
 
 SCHEMA_VERSION = 1
 OUTPUT_KINDS = RECIPE_OUTPUTS
@@ -407,6 +408,7 @@ class Recipe(_Section):
     outputs: list[Literal[RECIPE_OUTPUTS]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: ["rgb", "depth", "masks", "landmarks"], min_length=1)
     split: Split = Field(default_factory=Split)
+    look: Look = Field(default_factory=Look, description="Skin, clothing, sky and camera effects (off by default).")
 
     @field_validator("views")
     @classmethod

@@ -28,6 +28,7 @@ from facesynth.render.datablocks import datablock_census
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
 from facesynth.render.groom import GroomObjects
 from facesynth.render.lights import LightPool
+from facesynth.render.look import LookScene, Sky
 from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
 from facesynth.render.mesh import build_head_mesh
 from facesynth.render.sync import assign, assign_matrix, write_count
@@ -99,6 +100,8 @@ class RenderSession:
         self.world = World(bpy, scene)
         self.lights = LightPool(bpy, scene.collection)
         self.groom = GroomObjects(bpy, scene.collection)
+        self.look = LookScene(bpy, scene, self.head, self.mesh, self.materials.by_role.get("skin"), pack)
+        self.sky = Sky(self.world)
 
     # -- building (once) -------------------------------------------------------------------
     def _setup_scene(self, scene: Any) -> None:
@@ -188,11 +191,16 @@ class RenderSession:
         self._apply_camera(posed)
         self._apply_lights(spec, posed)
         self.world.update(spec.environment)
+        self.sky.update(spec.look)
         if assign(self.scene.render, "film_transparent", spec.background.kind != "hdri"):
             self._scene_changed = True
         subj = spec.subject
         self.materials.update(self.head, subj.skin_tone, subj.iris_color, dict(subj.textures), spec.id)
         self.groom.update(groom, posed.model_to_world, subj.groom)
+        from facesynth.geometry.look_parts import clothing_mesh  # the shirt the labels rasterise
+
+        self.look.update_skin(spec.look)
+        self.look.update_clothing(spec.look, clothing_mesh(spec, self.pack, v), matrix_to_m(posed.model_to_world))
 
     def apply(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Posed,
               groom: GroomGeometry | None = None) -> DeviceChoice:

@@ -26,6 +26,7 @@ from facesynth.recipe.loader import HDRI_SUFFIXES, IMAGE_SUFFIXES, list_images
 from facesynth.recipe.ranges import Range
 from facesynth.recipe.schema import BUILTIN_HDRIS, CharacterFile, View
 from facesynth.sampling.groom import groom_spec
+from facesynth.sampling.look import look_spec
 from facesynth.sampling.spec import (
     BackgroundSpec,
     CameraSpec,
@@ -101,6 +102,7 @@ def sample_spec(recipe: Recipe | LoadedRecipe, index: int) -> SampleSpec:
     view_rng = _rng(r.seed, group, VIEW_TAG, view_index)
     sample_rng = _rng(r.seed, index)
 
+    subject = subject_spec(r, subject_id)
     return SampleSpec(
         index=index,
         id=sample_id(r, index),
@@ -109,7 +111,7 @@ def sample_spec(recipe: Recipe | LoadedRecipe, index: int) -> SampleSpec:
         split=subject_split(r, subject_id),
         group=group,
         view=view.name,
-        subject=subject_spec(r, subject_id),
+        subject=subject,
         expression=_expression(r, group_rng, frame, layout.frames),
         camera=_camera(r, view_rng),
         head_pose=_head_pose(r, view, view_rng, group * len(layout.views) + view_index),
@@ -121,6 +123,7 @@ def sample_spec(recipe: Recipe | LoadedRecipe, index: int) -> SampleSpec:
         outputs=tuple(r.outputs),
         dense_landmarks=DenseLandmarksSpec(count=r.dense_landmarks.count,
                                            vertex_ids=tuple(r.dense_landmarks.vertex_ids or ())),
+        look=look_spec(r, subject_id, subject.skin_tone, group, index),
     )
 
 

@@ -9,16 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from facesynth.sampling.groom import GroomSpec
+from facesynth.sampling.spec_look import RGB, LookSpec, _Frozen
 
 Vec3 = tuple[float, float, float]
-RGB = tuple[float, float, float]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class SubjectSpec(_Frozen):
@@ -172,6 +166,8 @@ class SampleSpec(_Frozen):
     outputs: tuple[str, ...]
     """A subset of facesynth.recipe.OUTPUT_KINDS."""
     dense_landmarks: DenseLandmarksSpec = DenseLandmarksSpec()
+    look: LookSpec | None = None
+    """Skin, clothing, sky, image formation; None when the recipe has no `look` turned on."""
 
     def expression_weights(self) -> dict[str, float]:
         return dict(self.expression.weights)

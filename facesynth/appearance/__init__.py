@@ -1,0 +1,1 @@
+"""Appearance models in plain numpy (no bpy): skin pigments, skin regions, clothing geometry."""
