@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 # Re-install when pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
 
+# The consumer package models/ (torch) installs only for `make test`, so `make demo` needs no torch.
+MODELS_STAMP := $(VENV)/.models-$(shell cat pyproject.toml models/pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
+
 .PHONY: demo test lint venv clean-venv
 
 venv: $(STAMP)
@@ -26,10 +29,16 @@ demo: $(STAMP)
 
 # Every test: lint, the whole pytest suite (real Blender renders, real ICT files from ../shared),
 # and the documentation site built with --strict (broken links or missing pages fail).
-test: $(STAMP)
+test: $(STAMP) $(MODELS_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+	cd models && ../$(BIN)/python -m pytest -q -p no:cacheprovider
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+$(MODELS_STAMP): $(STAMP) models/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e "./models[test]" "torch==2.13.0"
+	@rm -f $(VENV)/.models-*
+	@touch $@
 
 clean-venv:
 	rm -rf $(VENV)
