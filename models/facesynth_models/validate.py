@@ -187,8 +187,8 @@ def check_learnability(dataset: Path, out: Path, epochs: int, seed: int) -> dict
 def validate(dataset: Path, out: Path, epochs: int = 6, seed: int = 0, learnability: bool = True) -> bool:
     from facesynth_models.train import open_data
 
-    out.mkdir(parents=True, exist_ok=True)
     ds = open_data(dataset)
+    out.mkdir(parents=True, exist_ok=True)
     integ = check_integrity(ds)
     learn = check_learnability(dataset, out / "learnability", epochs, seed) if learnability else {}
     passed = integ.passed and all(r["passed"] for r in learn.values())
