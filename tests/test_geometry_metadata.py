@@ -16,6 +16,7 @@ from facesynth.geometry.lights import light_pose
 from facesynth.geometry.mesh_export import posed_mesh_ply
 from facesynth.geometry.metadata import build_metadata
 from facesynth.geometry.pose import POSE_CONVENTION, pose_sample
+from facesynth.io.metafields import expression_weights
 from facesynth.sampling.spec import LightSpec
 
 pytestmark = pytest.mark.ict
@@ -47,7 +48,7 @@ def _meta(sample, **kw):
 def test_all_keys_json_native_and_deterministic(sample) -> None:
     meta = _meta(sample)
     assert meta.keys() >= REQUIRED and "outputs" not in meta
-    assert meta["meta_version"] == 1
+    assert meta["meta_version"] == 2
     text = json.dumps(meta, sort_keys=True, allow_nan=False)  # raises on numpy types or NaN
     assert json.loads(text) == meta
     assert json.dumps(_meta(sample), sort_keys=True) == text
@@ -75,7 +76,8 @@ def test_values_match_the_sample(sample) -> None:
     assert fm["identity"][:4] == [0.5, -1.0, 2.0, 0.0]
     # Aliases resolved to the pack's shape names, unsided names split, unknown names left out.
     # Written as the decimals the recipe gave (shortest float32 round trip), not float32 noise.
-    assert fm["expression"] == {"cheekPuff_L": 0.4, "cheekPuff_R": 0.4, "eyeBlink_L": 0.7}
+    assert expression_weights(meta) == {"cheekPuff_L": 0.4, "cheekPuff_R": 0.4, "eyeBlink_L": 0.7}
+    assert fm["expression"]["names"] == list(pack.expression_names)  # schema-stable: every shape, zeros too
     assert fm["pack_sha256"] == pack.sha256
     # the sample has an area lamp and a sun: `auto` leaves Cycles' light tree off, and says so
     assert (meta["render"]["light_tree"], meta["render"]["light_tree_used"]) == ("auto", False)

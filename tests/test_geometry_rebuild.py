@@ -22,6 +22,7 @@ from facesynth.assets import regions
 from facesynth.geometry.labels import compute_labels
 from facesynth.geometry.metadata import build_metadata
 from facesynth.geometry.pose import pose_sample
+from facesynth.io.metafields import expression_weights
 
 pytestmark = pytest.mark.ict
 
@@ -69,7 +70,7 @@ def test_metadata_and_source_objs_rebuild_landmarks_and_depth(ict_archive) -> No
 
     fm = meta["face_model"]
     identity = {f"identity{k:03d}.obj": w for k, w in enumerate(fm["identity"]) if w != 0.0}
-    expression = {f"{name}.obj": w for name, w in fm["expression"].items()}
+    expression = {f"{name}.obj": w for name, w in expression_weights(meta).items()}
     assert len(identity) == 5 and len(expression) == 4  # browInnerUp drives both halves
     src = _read_sources(ict_archive, {"generic_neutral_mesh.obj", *identity, *expression})
     neutral = _obj_vertices(src["generic_neutral_mesh.obj"])

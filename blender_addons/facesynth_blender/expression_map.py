@@ -7,28 +7,22 @@ from any Python.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from facesynth.arkit import ARKIT_NAMES, apple_spelling
+from facesynth.arkit import name_words as _words
 from facesynth.atomic import write_text
 from facesynth.errors import UserError
 from facesynth.recipe import parse_recipe
-from facesynth.render.characters import ARKIT_NAMES
 
 # A target may be spelled the facesynth way (eyeBlink_L) or Apple's way (eyeBlinkLeft).
-_APPLE_SPELLING = {n[:-2] + ("Left" if n.endswith("_L") else "Right"): n
-                   for n in ARKIT_NAMES if n.endswith(("_L", "_R"))}
+_APPLE_SPELLING = {apple_spelling(n): n for n in ARKIT_NAMES if n.endswith(("_L", "_R"))}
 ACCEPTED_TARGETS: frozenset[str] = ARKIT_NAMES | frozenset(_APPLE_SPELLING)
 GUESS_CUTOFF = 0.75
-
-
-def _words(name: str) -> list[str]:
-    """Lower-case words, split at separators and camelCase humps: 'mouthSmile_L' -> mouth, smile, l."""
-    return [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
 
 
 def _split_side(shape_key: str) -> tuple[list[str], str | None]:

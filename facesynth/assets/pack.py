@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from facesynth.arkit import alias_keys
 from facesynth.assets.regions import REGION_BY_ID, SKIN
 from facesynth.atomic import atomic_path
 from facesynth.errors import UserError
@@ -32,18 +33,6 @@ FORMAT = "facesynth-pack/1"
 _Q_MAX = 32767
 
 ExpressionWeights = Mapping[str, float] | Iterable[tuple[str, float]]
-
-
-def _alias_keys(name: str) -> tuple[str, ...]:
-    """Lower-case spellings a name may match: as written, and with Left/Right <-> _L/_R swapped."""
-    key = name.strip().lower()
-    keys = [key]
-    for word, suffix in (("left", "_l"), ("right", "_r")):
-        if key.endswith(suffix):
-            keys.append(key[: -len(suffix)] + word)
-        elif key.endswith(word):
-            keys.append(key[: -len(word)] + suffix)
-    return tuple(keys)
 
 
 def triangulate(poly_offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,7 +126,7 @@ class FacePack:
     def resolve_expression(self, name: str) -> str | None:
         """This pack's name for `name` (case-insensitive; `eyeBlinkLeft` <-> `eyeBlink_L`), or None."""
         lookup: dict[str, int] = self._expr_lookup  # type: ignore[attr-defined]
-        for key in _alias_keys(name):
+        for key in alias_keys(name):
             if key in lookup:
                 return self.expression_names[lookup[key]]
         return None

@@ -5,6 +5,7 @@ The vertices Blender renders are the very array the labels are computed from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from facesynth.geometry.metadata import build_metadata
 from facesynth.geometry.pose import Posed, pose_sample
 from facesynth.geometry.posmap import crop_image
 from facesynth.io.store import DatasetWriter
+from facesynth.outputs import FILE_KINDS
 from facesynth.recipe import LoadedRecipe
 from facesynth.sampling import sample_spec
 from facesynth.sampling.spec import SampleSpec
@@ -68,25 +70,33 @@ class SampleProducer:
         return spec
 
     def _outputs(self, spec: SampleSpec, labels: Labels, rgb: np.ndarray) -> dict[str, Any]:
-        wanted = set(spec.outputs)
-        out: dict[str, Any] = {}
-        if "rgb" in wanted:
-            out["rgb"] = rgb
-        if "depth" in wanted:
-            out["depth"] = labels.depth
-        if "normals" in wanted:
-            out["normals"] = labels.normals
-        if "masks" in wanted:
-            out["masks"] = labels.mask
-        if "posmap" in wanted and labels.posmap is not None:
-            pm = labels.posmap
-            out["posmap"] = {
-                **{f"prn.{a}": np.ascontiguousarray(pm.prn[..., i], dtype=np.float32) for i, a in enumerate("xyz")},
-                **{f"cam.{a}": np.ascontiguousarray(pm.cam[..., i], dtype=np.float32) for i, a in enumerate("xyz")},
-                "coverage": pm.coverage.astype(np.float32),
-            }
-            if spec.posmap.write_crop_rgb:
-                out["crop"] = crop_image(rgb, pm.crop_transform, spec.posmap.size)
-        if "mesh" in wanted:
-            out["mesh"] = posed_mesh_ply(labels.vertices_cam, self.pack)
-        return out
+        """The files of the sample: one maker per file kind of facesynth.outputs, in its order."""
+        made = ((kind, _MAKERS[kind](self.pack, spec, labels, rgb)) for kind in FILE_KINDS if _wanted(spec, kind))
+        return {kind: value for kind, value in made if value is not None}
+
+
+def _wanted(spec: SampleSpec, kind: str) -> bool:
+    return kind in spec.outputs or (kind == "crop" and "posmap" in spec.outputs and spec.posmap.write_crop_rgb)
+
+
+def _posmap_channels(pm: Any) -> dict[str, np.ndarray]:
+    return {
+        **{f"prn.{a}": np.ascontiguousarray(pm.prn[..., i], dtype=np.float32) for i, a in enumerate("xyz")},
+        **{f"cam.{a}": np.ascontiguousarray(pm.cam[..., i], dtype=np.float32) for i, a in enumerate("xyz")},
+        "coverage": pm.coverage.astype(np.float32),
+    }
+
+
+_Maker = Callable[[FacePack, SampleSpec, Labels, np.ndarray], Any]
+_MAKERS: dict[str, _Maker] = {
+    "rgb": lambda pack, spec, labels, rgb: rgb,
+    "depth": lambda pack, spec, labels, rgb: labels.depth,
+    "normals": lambda pack, spec, labels, rgb: labels.normals,
+    "masks": lambda pack, spec, labels, rgb: labels.mask,
+    "posmap": lambda pack, spec, labels, rgb: None if labels.posmap is None else _posmap_channels(labels.posmap),
+    "crop": lambda pack, spec, labels, rgb: (
+        None if labels.posmap is None else crop_image(rgb, labels.posmap.crop_transform, spec.posmap.size)),
+    "mesh": lambda pack, spec, labels, rgb: posed_mesh_ply(labels.vertices_cam, pack),
+}
+# Adding a file kind to facesynth.outputs without saying how it is made fails at import.
+assert set(_MAKERS) == set(FILE_KINDS), sorted(set(_MAKERS) ^ set(FILE_KINDS))

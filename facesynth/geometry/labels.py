@@ -9,6 +9,7 @@ import numpy as np
 
 from facesynth.assets.regions import solid_lookup
 from facesynth.errors import UserError
+from facesynth.geometry.dense import dense_vertex_ids
 from facesynth.geometry.landmarks import Landmarks, compute_landmarks
 from facesynth.geometry.pose import Posed
 from facesynth.geometry.posmap import Posmap, compute_posmap
@@ -26,6 +27,9 @@ class Labels:
     """(H,W) uint8 region id (facesynth.assets.regions), 0 = background."""
     landmarks: Landmarks
     posmap: Posmap | None
+    dense: Landmarks | None
+    """Dense landmarks (the pack vertex set of spec.dense_landmarks) when requested; ids in `dense_ids`."""
+    dense_ids: np.ndarray | None
     vertices_cam: np.ndarray
     """(V,3) float64 posed vertices in the camera frame, mm."""
     raster: Raster
@@ -77,5 +81,10 @@ def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, pose
             raise UserError(f"sample {spec.id}: outputs has 'posmap' but face pack {pack.name!r} has no 68 "
                             "landmarks to place the face crop; map its landmarks or drop 'posmap'")
         pm = compute_posmap(pack, v_cam, posed.camera, lms.uv, lms.xyz_cam, spec.posmap)
-    return Labels(depth=r.depth, normals=normals, mask=mask, landmarks=lms, posmap=pm, vertices_cam=v_cam,
-                  raster=r, solid_triangles=solid)
+    dense_ids = dense = None
+    if "dense_landmarks" in spec.outputs:
+        dl = spec.dense_landmarks
+        dense_ids = dense_vertex_ids(pack, dl.count, dl.vertex_ids)
+        dense = compute_landmarks(v_cam, dense_ids, posed.camera, tris)
+    return Labels(depth=r.depth, normals=normals, mask=mask, landmarks=lms, posmap=pm, dense=dense,
+                  dense_ids=dense_ids, vertices_cam=v_cam, raster=r, solid_triangles=solid)

@@ -1,6 +1,8 @@
-"""The per-sample metadata dict (meta_version 1): every number needed to rebuild the labels.
+"""The per-sample metadata dict (meta_version 2): every number needed to rebuild the labels.
 
-Schema and units: docs/conventions.md. Values are JSON-native and a pure function of the inputs.
+Schema and units: docs/conventions.md. Values are JSON-native and a pure function of the inputs,
+and schema-stable: every sample of a dataset has the same keys and list lengths (no dict keyed by
+varying names), so loaders that infer columns from the first samples lose nothing.
 The dataset store adds `outputs` (file names and sha256s) before writing.
 """
 
@@ -11,14 +13,18 @@ from typing import Any
 import numpy as np
 
 from facesynth.color import kelvin_to_rgb
+from facesynth.geometry.dense import VERTEX_SET_VERSION
+from facesynth.geometry.face_box import mask_box, points_box, pupil_centres, visible_face_area
 from facesynth.geometry.labels import Labels
+from facesynth.geometry.landmarks import Landmarks
 from facesynth.geometry.lights import light_pose
 from facesynth.geometry.pose import POSE_CONVENTION, Posed
 from facesynth.geometry.posmap import __doc__ as _POSMAP_DOC
+from facesynth.outputs import META_VERSION
 from facesynth.sampling.spec import SampleSpec, light_tree_enabled
 
-META_VERSION = 1
 LANDMARK_ORDER = "iBUG/Multi-PIE 68, 0-indexed"
+BOX_FORMAT = "[x0, y0, x1, y1] px, (0, 0) = centre of the top-left pixel; [] = none"
 POSMAP_CONVENTION = " ".join((_POSMAP_DOC or "").split())
 
 
@@ -38,8 +44,6 @@ def face_model_entry(spec: SampleSpec, pack: Any) -> dict[str, Any]:
     weights per pack shape after alias resolution and _L/_R splitting."""
     coeffs = pack.coefficients(spec.subject.identity, spec.expression.weights)
     k = pack.n_identity
-    expression = {name: _f32(coeffs[k + j]) for j, name in enumerate(pack.expression_names)
-                  if coeffs[k + j] != 0.0}
     return {
         "name": pack.name,
         "source": spec.subject.face_model,
@@ -48,7 +52,9 @@ def face_model_entry(spec: SampleSpec, pack: Any) -> dict[str, Any]:
         "identity": [_f32(c) for c in coeffs[:k]],
         "expression_name": spec.expression.name,
         "expression_intensity": float(spec.expression.intensity),
-        "expression": dict(sorted(expression.items())),
+        # Parallel lists over every pack shape, zeros included: the same keys and lengths in every
+        # sample, so loaders that infer a schema from the first samples (HF datasets) keep them all.
+        "expression": {"names": list(pack.expression_names), "weights": [_f32(c) for c in coeffs[k:]]},
         "skin_tone": float(spec.subject.skin_tone),
         "iris_color": _f(spec.subject.iris_color),
         "licence": str(pack.provenance.get("licence", pack.provenance.get("license", ""))),
@@ -125,12 +131,21 @@ def build_metadata(
         "depth": {"kind": "planar camera z", "units": "mm", "no_surface": 0.0},
     }
     if len(lm.uv) == 68:  # packs without a landmark mapping have none to write
-        meta["landmarks_68"] = {
-            "2d": _f(lm.uv),
-            "3d": _f(lm.xyz_cam),
-            "visible": [bool(b) for b in lm.visible],
-            "order": LANDMARK_ORDER,
-            "vertex_ids": [int(i) for i in np.asarray(pack.landmarks_68).reshape(-1)],
+        meta["landmarks_68"] = {**_points_entry(lm, pack.landmarks_68), "order": LANDMARK_ORDER}
+    meta["face_box"] = {
+        "from_visible_face_area": mask_box(visible_face_area(labels.raster, labels.solid_triangles, pack)),
+        "from_landmarks": points_box(lm.uv),
+        "format": BOX_FORMAT,
+    }
+    pupils = pupil_centres(pack, labels.vertices_cam, cam, labels.mask)
+    if pupils is not None:  # packs with two irises (the built-in head, ICT)
+        meta["pupils"] = {"2d": _f(pupils.uv), "3d": _f(pupils.xyz_cam), "visible": [bool(b) for b in pupils.visible],
+                          "order": "subject's right eye, left eye (iris centroid)"}
+    if labels.dense is not None:
+        dl = spec.dense_landmarks
+        meta["dense_landmarks"] = {
+            **_points_entry(labels.dense, labels.dense_ids),
+            "vertex_set": "recipe vertex_ids" if dl.vertex_ids else f"{VERTEX_SET_VERSION} count={dl.count}",
         }
     if labels.posmap is not None:
         pm = labels.posmap
@@ -144,6 +159,16 @@ def build_metadata(
             "convention": POSMAP_CONVENTION,
         }
     return meta
+
+
+def _points_entry(points: Landmarks, vertex_ids: Any) -> dict[str, Any]:
+    """2D (px), 3D (mm, camera frame), visibility and the pack vertex ids of projected points."""
+    return {
+        "2d": _f(points.uv),
+        "3d": _f(points.xyz_cam),
+        "visible": [bool(b) for b in points.visible],
+        "vertex_ids": [int(i) for i in np.asarray(vertex_ids).reshape(-1)],
+    }
 
 
 def _light_entry(light: Any, posed: Posed) -> dict[str, Any]:

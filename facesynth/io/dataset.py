@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from facesynth.errors import UserError
-from facesynth.io import codecs
+from facesynth.io import codecs, metafields
 from facesynth.io.sources import Entry, FileRef, find_source, scan_directory, scan_shards
 from facesynth.io.store import RECIPE_FILE
 
@@ -46,6 +46,11 @@ class Sample:
     @cached_property
     def meta(self) -> dict[str, Any]:
         return codecs.decode_json(self._entry.meta_ref.read())
+
+    @property
+    def expression_weights(self) -> dict[str, float]:
+        """Pack shape name -> weight (non-zero ones), for every `meta_version` this reader knows."""
+        return metafields.expression_weights(self.meta)
 
     @property
     def kinds(self) -> list[str]:

@@ -1,30 +1,15 @@
-"""Names and places of a dataset's files: the one table of kinds, extensions and units."""
+"""Names and places of a dataset's files (the kinds, extensions and units come from facesynth.outputs)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-META_VERSION = 1
+from facesynth.outputs import FILE_KINDS
+
 SUBDIR_SIZE = 1000  # samples per sub-directory: keeps directories small on every file system
 
-
-@dataclass(frozen=True)
-class KindInfo:
-    suffix: str
-    """'<id>.<suffix>' is the file name, e.g. 'rgb.png'."""
-    unit: str
-
-
-KINDS: dict[str, KindInfo] = {
-    "rgb": KindInfo("rgb.png", "sRGB"),
-    "depth": KindInfo("depth.exr", "mm, planar depth along the optical axis, 0 = no surface"),
-    "normals": KindInfo("normals.exr", "unit vectors, camera frame (OpenCV), 0 = no surface"),
-    "masks": KindInfo("mask.png", "region id, 0 = background"),
-    "posmap": KindInfo("posmap.exr", "prn.*: px of the 256x256 crop (z shifted to min 0); cam.*: mm; coverage 0/1"),
-    "crop": KindInfo("crop.png", "sRGB"),
-    "mesh": KindInfo("mesh.ply", "mm, camera frame"),
-}
+KINDS = FILE_KINDS
+"""kind -> file suffix and unit, for the kinds stored as files (facesynth.outputs is the table)."""
 
 EXR_CHANNELS = {"depth": ("Z",), "normals": ("X", "Y", "Z")}
 

@@ -24,7 +24,8 @@ from facesynth.atomic import TMP_PREFIX, is_temporary
 from facesynth.errors import UserError, WorkError
 from facesynth.io import codecs
 from facesynth.io.encode import encode_output
-from facesynth.io.layout import KINDS, META_VERSION, SUBDIR_SIZE, file_name, sample_dir, subdir_name
+from facesynth.io.layout import KINDS, SUBDIR_SIZE, file_name, sample_dir, subdir_name
+from facesynth.outputs import META_VERSION
 
 RECIPE_FILE = "recipe.yaml"
 DATASET_FILE = "dataset.json"

@@ -17,8 +17,9 @@ import yaml
 from facesynth.atomic import is_temporary
 from facesynth.errors import UserError
 from facesynth.io import codecs
-from facesynth.io.layout import KINDS, META_VERSION, REQUIRED_META_KEYS, file_name, subdir_name
+from facesynth.io.layout import KINDS, REQUIRED_META_KEYS, file_name, subdir_name
 from facesynth.io.store import RECIPE_FILE, read_index, read_meta, sha256_hex
+from facesynth.outputs import READABLE_META_VERSIONS
 
 
 @dataclass
@@ -75,8 +76,8 @@ def check_sample(json_path: Path, deep: bool = True) -> tuple[dict[str, Any] | N
     absent = [k for k in REQUIRED_META_KEYS if k not in meta]
     if absent:
         return meta, f"metadata lacks {', '.join(absent)}"
-    if meta["meta_version"] != META_VERSION:
-        return meta, f"meta_version {meta['meta_version']!r} is not {META_VERSION}"
+    if meta["meta_version"] not in READABLE_META_VERSIONS:
+        return meta, f"meta_version {meta['meta_version']!r} is not one of {READABLE_META_VERSIONS}"
     sid = json_path.name[: -len(".json")]
     if meta["id"] != sid or not isinstance(meta["index"], int):
         return meta, f"metadata id {meta['id']!r} / index {meta['index']!r} do not match the file name"

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from facesynth.arkit import FACE_SHAPES
+
 
 @cache
 def _data() -> dict[str, Any]:
@@ -35,4 +37,4 @@ def preset_weights(name: str) -> MappingProxyType[str, float]:
 
 
 def random_mix_shapes() -> tuple[str, ...]:
-    return tuple(_data()["random_mix_shapes"])
+    return FACE_SHAPES

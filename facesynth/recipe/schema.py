@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
+from facesynth.outputs import OUTPUT_KINDS as OUTPUT_KIND_TABLE
+from facesynth.outputs import RECIPE_OUTPUTS
 from facesynth.recipe import presets
 from facesynth.recipe.ranges import (
     AzimuthDeg,
@@ -30,7 +32,7 @@ from facesynth.recipe.ranges import (
 )
 
 SCHEMA_VERSION = 1
-OUTPUT_KINDS = ("rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh")
+OUTPUT_KINDS = RECIPE_OUTPUTS
 BUILTIN_FACE_MODELS = ("builtin", "ict-facekit")
 BUILTIN_HDRIS = ("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset")
 CHARACTER_SUFFIXES = (".fbx", ".glb", ".gltf", ".obj")
@@ -341,6 +343,13 @@ class Posmap(_Section):
     write_crop_rgb: bool = True
 
 
+class DenseLandmarks(_Section):
+    count: int = Field(500, ge=10, le=20000,
+                       description="Points spread evenly over the pack's face area (used when vertex_ids is not set).")
+    vertex_ids: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None, min_length=1, description="The face pack's own vertex ids to project instead (any set, in order).")
+
+
 class Split(_Section):
     train: float = Field(0.8, ge=0, le=1)
     val: float = Field(0.1, ge=0, le=1)
@@ -374,7 +383,8 @@ class Recipe(_Section):
     background: Background = Field(default_factory=Background)
     render: Render = Field(default_factory=Render)
     posmap: Posmap = Field(default_factory=Posmap)
-    outputs: list[Literal["rgb", "depth", "normals", "posmap", "landmarks", "masks", "mesh"]] = Field(
+    dense_landmarks: DenseLandmarks = Field(default_factory=DenseLandmarks)
+    outputs: list[Literal[RECIPE_OUTPUTS]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: ["rgb", "depth", "masks", "landmarks"], min_length=1)
     split: Split = Field(default_factory=Split)
 
@@ -399,7 +409,7 @@ class Recipe(_Section):
     def _character_capabilities(self) -> Recipe:
         fm = self.subjects.face_model
         if isinstance(fm, CharacterFile) and fm.landmarks_68 is None:
-            needs = [o for o in self.outputs if o in ("landmarks", "posmap")]
+            needs = [o for o in self.outputs if OUTPUT_KIND_TABLE[o].needs_landmarks]
             if needs:
                 raise ValueError(f"outputs: {', '.join(needs)} need landmarks, but subjects.face_model."
                                  "landmarks_68 is not set for the character file")

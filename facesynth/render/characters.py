@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from facesynth.arkit import facesynth_spelling, is_arkit, name_words
 from facesynth.assets import regions as R
 from facesynth.assets.cache import cache_dir
 from facesynth.assets.pack import FacePack
@@ -51,18 +52,6 @@ PLAUSIBLE_SIZE_MM = (30.0, 5000.0)
 _CHILD_TIMEOUT_S = 900
 _USER_ERROR_PREFIX = "FACESYNTH_USER_ERROR: "
 
-# The 52 ARKit blendshapes; facesynth spells the sided ones with _L/_R (ARKit: eyeBlinkLeft).
-_ARKIT_SIDED = (
-    "eyeBlink", "eyeLookDown", "eyeLookIn", "eyeLookOut", "eyeLookUp", "eyeSquint", "eyeWide",
-    "mouthSmile", "mouthFrown", "mouthDimple", "mouthStretch", "mouthPress", "mouthLowerDown",
-    "mouthUpperUp", "browDown", "browOuterUp", "cheekSquint", "noseSneer",
-)  # fmt: skip
-_ARKIT_UNSIDED = (
-    "jawForward", "jawLeft", "jawRight", "jawOpen", "mouthClose", "mouthFunnel", "mouthPucker",
-    "mouthLeft", "mouthRight", "mouthRollLower", "mouthRollUpper", "mouthShrugLower",
-    "mouthShrugUpper", "browInnerUp", "cheekPuff", "tongueOut",
-)  # fmt: skip
-ARKIT_NAMES: frozenset[str] = frozenset([f"{n}_{s}" for n in _ARKIT_SIDED for s in "LR"] + list(_ARKIT_UNSIDED))
 
 # Material-name words -> region, in priority order (an "Eye_Occlusion" material is an overlay, not
 # an eyeball). Names are split into lower-case words at '_', '-', '.', spaces, digits and camelCase;
@@ -324,8 +313,7 @@ def material_regions(material_names: Sequence[str]) -> np.ndarray:
 
 
 def _words(name: str) -> list[str]:
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)  # camelCase -> camel Case
-    words = [w.lower() for w in re.split(r"[^A-Za-z]+", spaced) if w]
+    words = name_words(name)  # two neighbours also count joined: "EyeBlend" -> "eyeblend"
     return words + [a + b for a, b in pairwise(words)]
 
 
@@ -455,8 +443,8 @@ def _check_map(expression_map: Mapping[str, str], src: Path) -> dict[str, str]:
     """Validate the map and spell targets the facesynth way (`eyeBlinkLeft` -> `eyeBlink_L`)."""
     out: dict[str, str] = {}
     for key, target in expression_map.items():
-        name = _facesynth_spelling(str(target))
-        if name not in ARKIT_NAMES and _unsided(name) not in ARKIT_NAMES:
+        name = facesynth_spelling(str(target))
+        if not is_arkit(name):
             raise UserError(
                 f"character file {src}: expression_map[{key!r}] = {target!r} is not an ARKit "
                 "blendshape name (e.g. jawOpen, eyeBlinkLeft or eyeBlink_L)"
@@ -465,17 +453,6 @@ def _check_map(expression_map: Mapping[str, str], src: Path) -> dict[str, str]:
             raise UserError(f"character file {src}: expression_map maps two shape keys to {name!r}")
         out[str(key)] = name
     return out
-
-
-def _facesynth_spelling(name: str) -> str:
-    for word, suffix in (("Left", "_L"), ("Right", "_R")):
-        if name.endswith(word) and name not in _ARKIT_UNSIDED:
-            return name[: -len(word)] + suffix
-    return name
-
-
-def _unsided(name: str) -> str:
-    return name[:-2] if name.endswith(("_L", "_R")) else name
 
 
 def _check_landmarks(landmarks_68: Sequence[int] | None, n_vert: int, src: Path) -> np.ndarray | None:

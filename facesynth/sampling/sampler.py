@@ -28,6 +28,7 @@ from facesynth.recipe.schema import BUILTIN_HDRIS, CharacterFile, View
 from facesynth.sampling.spec import (
     BackgroundSpec,
     CameraSpec,
+    DenseLandmarksSpec,
     EnvironmentSpec,
     ExpressionSpec,
     HeadPoseSpec,
@@ -118,6 +119,8 @@ def sample_spec(recipe: Recipe | LoadedRecipe, index: int) -> SampleSpec:
         render=_render(r, sample_rng),
         posmap=_posmap(r, view_rng),
         outputs=tuple(r.outputs),
+        dense_landmarks=DenseLandmarksSpec(count=r.dense_landmarks.count,
+                                           vertex_ids=tuple(r.dense_landmarks.vertex_ids or ())),
     )
 
 

@@ -139,6 +139,12 @@ class PosmapSpec(_Frozen):
     write_crop_rgb: bool
 
 
+class DenseLandmarksSpec(_Frozen):
+    count: int = 500
+    vertex_ids: tuple[int, ...] = ()
+    """The pack's vertex ids to project; empty: `count` points spread evenly over the face area."""
+
+
 class SampleSpec(_Frozen):
     index: int
     id: str
@@ -161,6 +167,7 @@ class SampleSpec(_Frozen):
     posmap: PosmapSpec
     outputs: tuple[str, ...]
     """A subset of facesynth.recipe.OUTPUT_KINDS."""
+    dense_landmarks: DenseLandmarksSpec = DenseLandmarksSpec()
 
     def expression_weights(self) -> dict[str, float]:
         return dict(self.expression.weights)
