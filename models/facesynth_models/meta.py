@@ -1,7 +1,7 @@
 """Every read of per-sample metadata goes through here, so a metadata version change is one edit.
 
-Written against `meta_version` 1 (docs/conventions.md); `expression_weights` also accepts the
-fixed-order vector form that later metadata versions may use.
+Version-dependent layouts (expression weights: a dict in `meta_version` 1, parallel name/weight
+lists in 2) are read with facesynth's own accessors (`facesynth.io.metafields`).
 """
 
 from __future__ import annotations
@@ -10,11 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from facesynth.io import metafields
+
 Meta = dict[str, Any]
 
 
 def meta_version(meta: Meta) -> int:
-    return int(meta.get("meta_version", 1))
+    """The sample's metadata version (a UserError for one this facesynth cannot read)."""
+    return metafields.meta_version(meta)
 
 
 def sample_id(meta: Meta) -> str:
@@ -53,15 +56,8 @@ def expression_name(meta: Meta) -> str:
 
 
 def expression_weights(meta: Meta) -> dict[str, float]:
-    """Blendshape name -> weight (a fixed-order vector is paired with its names list)."""
-    fm = meta.get("face_model") or {}
-    w = fm.get("expression")
-    if isinstance(w, dict):
-        return {str(k): float(v) for k, v in w.items()}
-    names = fm.get("expression_names") or []
-    if isinstance(w, list) and len(names) == len(w):
-        return {str(n): float(x) for n, x in zip(names, w, strict=True)}
-    return {}
+    """Blendshape name -> weight (non-zero ones), whatever the metadata version."""
+    return metafields.expression_weights(meta)
 
 
 def face_model_name(meta: Meta) -> str:
