@@ -79,7 +79,8 @@ def cross_view_error(d_a: torch.Tensor, mask_a: torch.Tensor, d_b: torch.Tensor,
     h, w = d_b.shape[-2:]
     grid = torch.stack([(2 * u + 1) / w - 1, (2 * v + 1) / h - 1], dim=-1)
     sampled = F.grid_sample(d_b, grid, mode="bilinear", align_corners=False)[:, 0]
-    inside = F.grid_sample(mask_b.float(), grid, mode="nearest", align_corners=False)[:, 0] > 0.5
+    # Only where all four bilinear neighbours are in B's mask: no blend with background or border.
+    inside = F.grid_sample(mask_b.float(), grid, mode="bilinear", align_corners=False)[:, 0] > 0.999
     valid = mask_a[:, 0] & inside
     if gt_a is not None and gt_b is not None:
         gq = torch.einsum("bij,bhwj->bhwi", R, backproject(gt_a, K_a)) + t[:, None, None, :]

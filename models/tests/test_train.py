@@ -22,7 +22,7 @@ def _cli() -> list[str]:
 
 
 def _config(path: Path, dataset: Path, out: str, **extra) -> Path:
-    cfg = {"task": "depth", "dataset": str(dataset), "out": out, "seed": 3, "epochs": 4, "batch_size": 4,
+    cfg = {"task": "depth", "dataset": str(dataset), "out": out, "seed": 3, "epochs": 6, "batch_size": 4,
            "threads": 1, "augment": True, "model": {"width": 4, "levels": 2}, **extra}
     path.write_text(json.dumps(cfg))  # JSON is YAML
     return path
@@ -53,8 +53,7 @@ def test_resume_after_sigkill_matches_uninterrupted_run(tiny_dataset: Path, tmp_
     assert p.poll() is None, "the run ended before it could be killed"
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
-    done_before = len(_log(run))
-    assert 2 <= done_before < 4
+    assert len(_log(run)) >= 2  # killed after two finished epochs, wherever it was then
     proc = subprocess.run([*_cli(), "train", str(killed)], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "resuming" in proc.stderr + proc.stdout
