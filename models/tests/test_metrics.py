@@ -56,7 +56,7 @@ def test_nme_normalisers() -> None:
 def test_armse_of_a_shifted_copy() -> None:
     gt = np.array([[0.0, 0, 0], [100.0, 0, 0], [0, 100.0, 0]])
     # every nearest neighbour distance is 2 both ways; / (2 * iod) with the two directions summed
-    assert metrics.armse([*gt, 0, 0, 2.0], gt, iod=50.0) == pytest.approx((2.0 + 2.0) / (2 * 50.0))
+    assert metrics.armse(gt + np.array([0.0, 0.0, 2.0]), gt, iod=50.0) == pytest.approx((2.0 + 2.0) / (2 * 50.0))
 
 
 def test_ced_of_a_known_error_list() -> None:
