@@ -22,8 +22,8 @@ from facesynth_models.train import run
 
 REPO = Path(__file__).resolve().parents[2]
 RUNS = {
-    "depth": {"task": "depth", "epochs": 20, "batch_size": 8, "lr": 1e-3, "model": {"width": 16, "levels": 4}},
-    "posmap": {"task": "posmap", "epochs": 12, "batch_size": 8, "lr": 1e-4},
+    "depth": {"task": "depth", "epochs": 8, "batch_size": 8, "lr": 1e-3, "model": {"width": 16, "levels": 4}},
+    "posmap": {"task": "posmap", "epochs": 6, "batch_size": 8, "lr": 2e-4},
 }
 
 

@@ -45,6 +45,7 @@ def score_posmap(sample: Any, pred: np.ndarray, lm_texels: np.ndarray) -> dict[s
     if pred.shape != gt.shape:
         raise ValueError(f"posmap prediction has shape {pred.shape}, the sample's {gt.shape}")
     cov = pm["coverage"] > 0.5
+    lm_texels = lm_texels[np.isfinite(lm_texels).all(axis=1)]  # landmarks inside the face area
     rc = np.clip(np.round(lm_texels).astype(int), 0, gt.shape[0] - 1)
     lm_gt, lm_pred = gt[rc[:, 1], rc[:, 0], :2], pred[rc[:, 1], rc[:, 0], :2]
     norm = metrics.bbox_size(gt[cov])

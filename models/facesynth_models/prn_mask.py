@@ -20,18 +20,19 @@ GROUPS = {"right_eye": range(36, 42), "left_eye": range(42, 48), "nose": range(2
 
 def landmark_texels(pack: Any, size: int) -> np.ndarray:
     """(68,2) texel coordinates (col, row) of the landmark vertices in a size x size position map,
-    with facesynth's texel convention (col = u S - 0.5, row = (1 - v) S - 0.5)."""
+    with facesynth's texel convention (col = u S - 0.5, row = (1 - v) S - 0.5); NaN for a landmark
+    whose vertex lies outside the face area (e.g. the built-in head's jaw line)."""
     face_tris = np.flatnonzero(np.asarray(pack.face_area)[pack.tri_polygon])
     tris = np.asarray(pack.triangles)[face_tris]
     uv = np.asarray(pack.tri_uv, np.float64)[face_tris]
     tile = np.floor(uv.reshape(-1, 2).min(axis=0))  # face area in another UV tile -> unit square
     if (uv.reshape(-1, 2).max(axis=0) - tile <= 1.0).all():
         uv = uv - tile
-    out = np.zeros((68, 2))
+    out = np.full((68, 2), np.nan)
     for i, vid in enumerate(np.asarray(pack.landmarks_68).reshape(-1)):
         hit = np.argwhere(tris == vid)
         if len(hit) == 0:
-            raise ValueError(f"face pack {pack.name!r}: landmark {i} (vertex {vid}) is outside the face area")
+            continue
         u, v = uv[hit[0, 0], hit[0, 1]]
         out[i] = (u * size - 0.5, (1.0 - v) * size - 0.5)
     return out
@@ -47,6 +48,9 @@ def prn_weight_mask(pack: Any, size: int, coverage: np.ndarray) -> np.ndarray:
     grow = 0.02 * size
     for ids in GROUPS.values():
         pts = lm[list(ids)]
+        pts = pts[np.isfinite(pts).all(axis=1)]
+        if len(pts) < 3:
+            continue
         hull = pts[ConvexHull(pts).vertices]
         c = hull.mean(axis=0)
         d = hull - c
@@ -54,7 +58,7 @@ def prn_weight_mask(pack: Any, size: int, coverage: np.ndarray) -> np.ndarray:
         inside = PolyPath(grown).contains_points(centres).reshape(size, size)
         w[inside & cov] = WEIGHTS["eyes_nose_mouth"]
     radius = max(0.01 * size, 0.5)
-    for x, y in lm:
+    for x, y in lm[np.isfinite(lm).all(axis=1)]:
         near = (cols - x) ** 2 + (rows - y) ** 2 <= radius**2
         near[int(np.clip(round(y), 0, size - 1)), int(np.clip(round(x), 0, size - 1))] = True
         w[near] = WEIGHTS["landmark"]

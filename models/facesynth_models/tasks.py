@@ -19,7 +19,7 @@ from facesynth_models import losses
 from facesynth_models import meta as M
 from facesynth_models.config import LossConfig, ModelConfig, UsageError
 from facesynth_models.data import DEPTH_NORM, PRN_SCALE, SHAPE_UNIT_MM, FaceDataset
-from facesynth_models.nets import PRN, DepthNet, ShapeRegressor, TwoImagePRN
+from facesynth_models.nets import PRN, DepthNet, ShapeRegressor, TwoImagePRN, norm_kind
 
 PREDICTION_KIND = {"depth": "depth", "multiview": "depth", "sequence": "depth",
                    "posmap": "posmap", "posmap_pair": "posmap", "shape": "vertices"}
@@ -42,6 +42,11 @@ def posmap_size(ds: FaceDataset) -> int:
 
 
 def build_model(task: str, cfg: ModelConfig, train: FaceDataset) -> nn.Module:
+    with norm_kind(cfg.norm):
+        return _build(task, cfg, train)
+
+
+def _build(task: str, cfg: ModelConfig, train: FaceDataset) -> nn.Module:
     if task in ("depth", "multiview", "sequence"):
         return DepthNet(width=cfg.width, levels=cfg.levels)
     if task == "posmap":

@@ -1,10 +1,11 @@
 """One network per reference recipe; `build_model(task, ...)` picks it."""
 
 from facesynth_models.nets.depthnet import DepthNet
+from facesynth_models.nets.layers import norm_kind
 from facesynth_models.nets.prn import PRN, TwoImagePRN
 from facesynth_models.nets.shape import ShapeRegressor
 
-__all__ = ["PRN", "DepthNet", "ShapeRegressor", "TwoImagePRN", "count_parameters"]
+__all__ = ["PRN", "DepthNet", "ShapeRegressor", "TwoImagePRN", "count_parameters", "norm_kind"]
 
 
 def count_parameters(model) -> int:

@@ -11,7 +11,7 @@ import math
 import torch
 from torch import nn
 
-from facesynth_models.nets.layers import InvertedResidual, ResBlock, conv_bn_relu, up
+from facesynth_models.nets.layers import InvertedResidual, Norm, ResBlock, conv_bn_relu, up
 
 ENC_CHANNELS = (32, 64, 128, 256, 512)
 DEC_CHANNELS = (256, 128, 64, 32, 16)
@@ -45,7 +45,7 @@ class PRN(nn.Module):
         n = _stages(size)
         chans = ENC_CHANNELS[-n:]
         layers: list[nn.Module] = [nn.ZeroPad2d((1, 2, 1, 2)), nn.Conv2d(in_channels, 16, 4, 1, bias=False),
-                                   nn.BatchNorm2d(16), nn.ReLU(inplace=True)]
+                                   Norm(16), nn.ReLU(inplace=True)]
         cin = 16
         for c in chans:  # two residual blocks per stage: stride 2, then 1 (10 at size 256)
             layers += [ResBlock(cin, c, 2), ResBlock(c, c, 1)]
