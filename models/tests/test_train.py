@@ -66,6 +66,17 @@ def test_resume_after_sigkill_matches_uninterrupted_run(tiny_dataset: Path, tmp_
         assert (run / f).stat().st_size > 0, f
     assert (run / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+    # `predict` writes the best weights' predictions; `evaluate` scores them as the run's own evaluation did.
+    from facesynth_models.predict import evaluate_dir, predict_run
+
+    n, kind = predict_run(run, tiny_dataset, tmp_path / "pred", "test")
+    test_ids = [p.stem for p in tiny_dataset.glob("samples/*/*.json") if json.loads(p.read_text())["split"] == "test"]
+    assert kind == "depth" and n == len(test_ids) > 0
+    assert sorted(p.name for p in (tmp_path / "pred").iterdir()) == sorted(f"{i}.depth.npy" for i in test_ids)
+    scored = evaluate_dir(tiny_dataset, tmp_path / "pred", "depth", tmp_path / "rep")["predictions"]["mean"]
+    own = json.loads((run / "eval" / "summary.json").read_text())["model"]["mean"]
+    assert scored["abs_rel"] == pytest.approx(own["abs_rel"], rel=1e-5)
+
 
 def test_lr_halves_and_early_stopping(tiny_dataset: Path, tmp_path: Path) -> None:
     from facesynth_models.train import train
