@@ -121,7 +121,7 @@ def build_metadata(
         "lights": [_light_entry(light, posed) for light in spec.lights],
         "environment": {"source": spec.environment.source, "strength": float(spec.environment.strength),
                         "rotation_deg": float(spec.environment.rotation_deg)},
-        "background": {"kind": spec.background.kind, "source": spec.background.source,
+        "background": {"kind": spec.background.kind, "source": spec.background.source or "",
                        "color": _f(spec.background.color)},
         "render": {"engine": spec.render.engine, "samples": spec.render.samples, "device": spec.render.device,
                    "seed": spec.render.seed, "denoise": spec.render.denoise,

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from facesynth.errors import FacesynthError
+from facesynth.errors import FacesynthError, UserError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,8 +43,23 @@ def verify_cmd(
         bool, typer.Option("--quick", help="check presence and sizes only (no sha256, no decoding)")
     ] = False,
 ) -> None:
-    """Check every sample (files, sizes, sha256, decoding); exit 1 when something is wrong."""
+    """Check every sample (files, sizes, sha256, decoding), or every shard of an export; exit 1 when
+    something is wrong."""
+    from facesynth.io.shards import is_export, verify_export
     from facesynth.io.verify import verify
+
+    if is_export(directory):  # exported shards: sizes, sha256s and sample counts against dataset_info.json
+        if repair:
+            raise UserError(f"{directory} is an export: verify --repair works on dataset directories; re-export it")
+        shards = verify_export(directory, deep=not quick)
+        for name, problem in sorted(shards.broken.items()):
+            typer.echo(f"broken shard {name}: {problem}", err=True)
+        for name in shards.unlisted:
+            typer.echo(f"shard {name} is not listed in dataset_info.json", err=True)
+        typer.echo(shards.summary())
+        if not shards.passed:
+            raise typer.Exit(1)
+        return
 
     report = verify(directory, repair=repair, deep=not quick)
     for sid, problem in sorted(report.corrupt.items()):
@@ -64,11 +79,21 @@ def export_cmd(
     directory: Annotated[Path, typer.Argument(help="dataset directory")],
     out: Annotated[Path, typer.Option("--out", help="folder for the shards")],
     shard_size: Annotated[int, typer.Option("--shard-size", help="samples per shard")] = 1000,
-    format: Annotated[str, typer.Option("--format", help="only 'webdataset'")] = "webdataset",
+    format: Annotated[str, typer.Option("--format", help="webdataset, or coco (keypoints JSON beside the images)")] = (
+        "webdataset"),
+    keypoints: Annotated[int, typer.Option("--keypoints", help="COCO: 68 (iBUG) or 70 (with the two pupils)")] = 68,
 ) -> None:
-    """Write WebDataset tar shards per split, dataset_info.json and a dataset card."""
+    """Write WebDataset tar shards per split, dataset_info.json and a dataset card (or COCO keypoints)."""
     from facesynth.io.export import export_webdataset
 
+    if format == "coco":
+        from facesynth.io.coco import export_coco
+
+        coco = export_coco(directory, out, keypoints=keypoints)
+        typer.echo(f"{out}: {coco['samples']} samples; annotations/{', annotations/'.join(coco['files'])}")
+        return
+    if keypoints != 68:
+        raise UserError("--keypoints applies to --format coco only")
     info = export_webdataset(directory, out, shard_size=shard_size, format=format)
     splits = ", ".join(f"{name} {count}" for name, count in info["splits"].items())
     typer.echo(f"{out}: {info['samples']} samples in {len(info['shards'])} shards ({splits})")

@@ -6,7 +6,6 @@ whose arrays are decoded on first access.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ import numpy as np
 
 from facesynth.errors import UserError
 from facesynth.io import codecs, metafields
+from facesynth.io.batches import iter_batches
+from facesynth.io.shards import check_shard_files, read_info
 from facesynth.io.sources import Entry, FileRef, find_source, scan_directory, scan_shards
 from facesynth.io.store import RECIPE_FILE
 
@@ -121,6 +122,16 @@ class Sample:
             np.asarray(lm["visible"], dtype=bool).reshape(68),
         )
 
+    @cached_property
+    def dense_landmarks(self) -> Landmarks:
+        """The `dense_landmarks` output: (N, 2) px, (N, 3) mm, (N,) visible; vertex ids in `meta`."""
+        return Landmarks(*metafields.points(self.meta, "dense_landmarks"))
+
+    @cached_property
+    def pupils(self) -> Landmarks:
+        """The two pupil centres (subject's right eye, then left): with `landmarks`, 70 points."""
+        return Landmarks(*metafields.points(self.meta, "pupils"))
+
 
 def _to_rgb8(a: np.ndarray) -> np.ndarray:
     if a.ndim == 2:
@@ -170,6 +181,13 @@ class Dataset(Sequence[Sample]):
     @property
     def ids(self) -> list[str]:
         return [e.id for e in self._entries]
+
+    def iter_batches(
+        self, batch_size: int, kinds: Sequence[str] | None = None, *, drop_last: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Batches of `iter_arrays` items: same-shape arrays stacked (rgb -> B x H x W x 3), ids and
+        metadata as lists. numpy only; facesynth-models wraps it for torch."""
+        return iter_batches(self.iter_arrays(kinds), batch_size, drop_last=drop_last)
 
     def by_id(self, sample_id: str) -> Sample:
         if self._positions is None:
@@ -232,6 +250,8 @@ def open_dataset(path: str | os.PathLike[str]) -> Dataset:
     if kind == "directory":
         recipe = (path / RECIPE_FILE).read_text(encoding="utf-8")
         return Dataset(path, kind, scan_directory(path), recipe)
-    info = path / "dataset_info.json" if path.is_dir() else path.parent / "dataset_info.json"
-    recipe = json.loads(info.read_text())["recipe"]["text"] if info.exists() else None
+    info = read_info(path if path.is_dir() else path.parent)
+    # A damaged or missing shard is named here, not read as fewer samples.
+    check_shard_files(paths, info, whole_export=path.is_dir())
+    recipe = info["recipe"]["text"] if info is not None else None
     return Dataset(path, kind, scan_shards(paths), recipe)

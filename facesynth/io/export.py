@@ -26,8 +26,9 @@ from facesynth.io.layout import KINDS, file_name
 from facesynth.io.licences import collect_licences
 from facesynth.io.store import DATASET_FILE, RECIPE_FILE, read_meta, sha256_hex
 
-FORMATS = ("webdataset",)
+FORMATS = ("webdataset", "coco")
 SHARD_PATTERN = "{split}-{number:06d}.tar"
+LABEL_KEYS = ("landmarks_68", "dense_landmarks", "pupils", "face_box")  # labels in the metadata JSON
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -63,6 +64,8 @@ def export_webdataset(
     root, out = Path(root), Path(out)
     if format not in FORMATS:
         raise UserError(f"export format {format!r} is not supported (choose from: {', '.join(FORMATS)})")
+    if format != "webdataset":
+        raise UserError(f"export format {format!r} is written by facesynth.io.coco.export_coco")
     if shard_size < 1:
         raise UserError(f"--shard-size must be at least 1, got {shard_size}")
     dataset = open_dataset(root)
@@ -133,19 +136,24 @@ def _sample_members(sample: Any) -> list[tuple[str, bytes]]:
         ) from None
     members = [(json_path.name, json_bytes)]
     for kind, desc in sorted(meta["outputs"].items()):
-        if kind not in KINDS or desc.get("file") != file_name(sample.id, kind):
-            # Member names come only from the layout table: no path can escape the shard.
-            raise UserError(f"sample {sample.id}: output {kind!r} names file {desc.get('file')!r}; run verify")
-        try:
-            data = sample.read(kind)
-        except FileNotFoundError:
-            raise UserError(f"sample {sample.id}: {desc['file']} is missing; run `facesynth verify --repair`") from None
-        if sha256_hex(data) != desc["sha256"]:
-            raise UserError(
-                f"sample {sample.id}: {desc['file']} does not match its sha256; run `facesynth verify --repair`"
-            )
-        members.append((desc["file"], data))
+        members.append((desc["file"], checked_read(sample, kind, desc)))
     return sorted(members)
+
+
+def checked_read(sample: Any, kind: str, desc: dict[str, Any]) -> bytes:
+    """The bytes of one output, refused unless they match the sha256 in the sample's metadata."""
+    if kind not in KINDS or desc.get("file") != file_name(sample.id, kind):
+        # Member names come only from the layout table: no path can escape the shard.
+        raise UserError(f"sample {sample.id}: output {kind!r} names file {desc.get('file')!r}; run verify")
+    try:
+        data = sample.read(kind)
+    except FileNotFoundError:
+        raise UserError(f"sample {sample.id}: {desc['file']} is missing; run `facesynth verify --repair`") from None
+    if sha256_hex(data) != desc["sha256"]:
+        raise UserError(
+            f"sample {sample.id}: {desc['file']} does not match its sha256; run `facesynth verify --repair`"
+        )
+    return data
 
 
 def _dataset_info(
@@ -171,6 +179,7 @@ def _dataset_info(
         "splits": {split: len(samples) for split, samples in sorted(by_split.items())},
         "expressions": expressions,
         "kinds": sorted({k for m in metas for k in m.get("outputs", {})}),
+        "labels": sorted({k for m in metas for k in LABEL_KEYS if k in m}),
         "shards": shards,
         "licences": collect_licences(metas),
     }

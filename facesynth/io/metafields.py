@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from facesynth.errors import UserError
 from facesynth.outputs import READABLE_META_VERSIONS
 
@@ -33,3 +35,13 @@ def expression_weights(meta: Mapping[str, Any]) -> dict[str, float]:
                             f"and {len(weights)} weights")
         pairs = list(zip(names, weights, strict=True))
     return {str(n): float(w) for n, w in sorted(pairs) if float(w) != 0.0}
+
+
+def points(meta: Mapping[str, Any], key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(xy (N, 2) px, xyz (N, 3) mm, visible (N,)) of a point set in the metadata (`pupils`,
+    `dense_landmarks`, `landmarks_68`)."""
+    entry = meta.get(key)
+    if not isinstance(entry, Mapping):
+        raise UserError(f"sample {meta.get('id')!r} has no {key} in its metadata")
+    xy = np.asarray(entry["2d"], dtype=np.float64).reshape(-1, 2)
+    return xy, np.asarray(entry["3d"], dtype=np.float64).reshape(-1, 3), np.asarray(entry["visible"], bool).reshape(-1)

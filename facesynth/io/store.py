@@ -90,6 +90,7 @@ class DatasetWriter:
             raise UserError(f"cannot create dataset directory {self.root}: {exc.strerror or exc}") from exc
         if existing != self.recipe_sha256:
             codecs.write_file(self.root / RECIPE_FILE, self.recipe_text.encode("utf-8"))
+        _check_meta_version(self.root)
         if not (self.root / DATASET_FILE).exists():
             info = {
                 "recipe_sha256": self.recipe_sha256,
@@ -218,6 +219,18 @@ def _scan_subdir(folder: Path, temp_grace_s: float) -> dict[int, Path]:
             if meta is not None and isinstance(meta.get("index"), int):
                 out[meta["index"]] = Path(entry.path)
     return out
+
+
+def _check_meta_version(root: Path) -> None:
+    """Refuse to resume a dataset of an older metadata schema: one dataset, one schema (loaders
+    that infer columns from the first samples would otherwise break on the mix)."""
+    stored = read_meta(root / DATASET_FILE) or {}
+    version = stored.get("meta_version", META_VERSION)
+    if version != META_VERSION:
+        raise UserError(
+            f"{root} holds samples of metadata version {version}; this facesynth writes version "
+            f"{META_VERSION}: render into a new directory"
+        )
 
 
 def read_meta(json_path: Path) -> dict[str, Any] | None:
