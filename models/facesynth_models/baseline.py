@@ -8,16 +8,21 @@ from facesynth_models import meta as M
 from facesynth_models.data import DEPTH_NORM, SHAPE_UNIT_MM, FaceDataset
 
 
-def mean_depth(train: FaceDataset, target: FaceDataset) -> dict[str, np.ndarray]:
-    """One normalised depth D' (the mean over the training masks), denormalised with each target
-    sample's camera distance and predicted for every pixel."""
+def mean_normalised_depth(train: FaceDataset) -> float:
+    """The mean of D' over the face masks of the training samples."""
     total, count = 0.0, 0
     for pos in train.positions:
         d = train.cache.get(pos, ("depth",))["depth"]
         m = d > 0
         total += float(DEPTH_NORM.normalise(d[m].astype(np.float64), M.camera_distance_mm(train.metas[pos])).sum())
         count += int(m.sum())
-    mean = total / max(count, 1)
+    return total / max(count, 1)
+
+
+def mean_depth(train: FaceDataset, target: FaceDataset) -> dict[str, np.ndarray]:
+    """One normalised depth D' (the mean over the training masks), denormalised with each target
+    sample's camera distance and predicted for every pixel."""
+    mean = mean_normalised_depth(train)
     out = {}
     for pos in target.positions:
         meta = target.metas[pos]

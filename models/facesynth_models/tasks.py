@@ -48,7 +48,14 @@ def build_model(task: str, cfg: ModelConfig, train: FaceDataset) -> nn.Module:
 
 def _build(task: str, cfg: ModelConfig, train: FaceDataset) -> nn.Module:
     if task in ("depth", "multiview", "sequence"):
-        return DepthNet(width=cfg.width, levels=cfg.levels)
+        from facesynth_models.baseline import mean_normalised_depth
+
+        model = DepthNet(width=cfg.width, levels=cfg.levels)
+        # Start exactly at the mean-depth baseline (zero head weights, bias = mean D'): training
+        # learns the face's relief on top of it instead of first finding its offset.
+        nn.init.zeros_(model.head.weight)
+        nn.init.constant_(model.head.bias, mean_normalised_depth(train))
+        return model
     if task == "posmap":
         return PRN(size=posmap_size(train))
     if task == "posmap_pair":

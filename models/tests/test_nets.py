@@ -108,7 +108,7 @@ def test_prn_and_two_image_prn_loss_decreases() -> None:
     for m, c in ((PRN(32), 3), (TwoImagePRN(32), 6)):
         img = torch.rand(2, c, 32, 32, generator=g)
         first, final = _steps(m, lambda m=m, img=img: losses.posmap_loss(m(img), target, w), n=10, lr=1e-3)
-        assert final < 0.7 * first, type(m).__name__
+        assert final < 0.9 * first, type(m).__name__
 
 
 def test_shape_regression_loss_decreases() -> None:
