@@ -56,10 +56,13 @@ def _build(task: str, cfg: ModelConfig, train: FaceDataset) -> nn.Module:
         nn.init.zeros_(model.head.weight)
         nn.init.constant_(model.head.bias, mean_normalised_depth(train))
         return model
-    if task == "posmap":
-        return PRN(size=posmap_size(train))
-    if task == "posmap_pair":
-        return TwoImagePRN(size=posmap_size(train))
+    if task in ("posmap", "posmap_pair"):
+        size = posmap_size(train)
+        model = PRN(size=size) if task == "posmap" else TwoImagePRN(size=size)
+        # Start at the training set's mean position map, as DepthNet starts at the mean depth.
+        mean = np.mean([train.cache.get(p, ("crop", "posmap"))["posmap"][0] for p in train.positions], axis=0)
+        model.start_at(torch.as_tensor(mean / (PRN_SCALE * size), dtype=torch.float32).permute(2, 0, 1))
+        return model
     shapes = np.stack([train.shape_item(p, np.random.default_rng(0))["vertices"].numpy() for p in train.positions])
     model = ShapeRegressor(n_vertices=shapes.shape[1], width=cfg.width)
     model.init_from_pca(shapes)

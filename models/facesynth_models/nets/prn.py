@@ -33,8 +33,29 @@ def prn_decoder(size: int) -> nn.Sequential:
         layers.append(up(cin, cout, 2))
         layers += [up(cout, cout, 1) for _ in range(reps - 1)]
         cin = cout
-    layers += [up(cin, 3, 1), up(3, 3, 1), up(3, 3, 1, act=nn.Sigmoid())]
+    # The last layer's sigmoid is applied in forward, after adding the per-texel prior.
+    layers += [up(cin, 3, 1), up(3, 3, 1), up(3, 3, 1, act=nn.Identity())]
     return nn.Sequential(*layers)
+
+
+class _PosmapHead(nn.Module):
+    """sigmoid(decoder output + prior): the prior (a buffer, zero by default) lets a network start
+    at a given position map, e.g. the training mean (`start_at`)."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.register_buffer("prior", torch.zeros(1, 3, size, size))
+
+    @torch.no_grad()
+    def start_at(self, decoder: nn.Sequential, posmap: torch.Tensor) -> None:
+        """Zero the last transposed convolution and set the prior to logit(posmap) (values in (0, 1))."""
+        last = decoder[-1][0]
+        nn.init.zeros_(last.weight)
+        p = posmap.clamp(1e-4, 1 - 1e-4)
+        self.prior.copy_(torch.log(p / (1 - p)).reshape(self.prior.shape))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(z + self.prior)
 
 
 class PRN(nn.Module):
@@ -52,9 +73,13 @@ class PRN(nn.Module):
             cin = c
         self.encoder = nn.Sequential(*layers)
         self.decoder = prn_decoder(size)
+        self.head = _PosmapHead(size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x))
+        return self.head(self.decoder(self.encoder(x)))
+
+    def start_at(self, posmap: torch.Tensor) -> None:
+        self.head.start_at(self.decoder, posmap)
 
 
 # MobileNetV2's (expansion t, channels c, repeats n, stride s) up to the 96-channel stage.
@@ -83,6 +108,10 @@ class TwoImagePRN(nn.Module):
         layers += [conv_bn_relu(96, 576, 1, relu6=True), conv_bn_relu(576, 512, 3)]
         self.encoder = nn.Sequential(*layers)
         self.decoder = prn_decoder(size)
+        self.head = _PosmapHead(size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x))
+        return self.head(self.decoder(self.encoder(x)))
+
+    def start_at(self, posmap: torch.Tensor) -> None:
+        self.head.start_at(self.decoder, posmap)
