@@ -58,20 +58,12 @@ class _PosmapHead(nn.Module):
         return torch.sigmoid(z + self.prior)
 
 
-class PRN(nn.Module):
-    """One RGB crop (B,3,S,S) in [0,1] -> position map (B,3,S,S) in [0,1] (PRN px / (1.1 S))."""
+class _PosmapNet(nn.Module):
+    """An encoder to 8x8x512, PRN's decoder and the sigmoid head."""
 
-    def __init__(self, size: int = 256, in_channels: int = 3):
+    def __init__(self, encoder: nn.Sequential, size: int):
         super().__init__()
-        n = _stages(size)
-        chans = ENC_CHANNELS[-n:]
-        layers: list[nn.Module] = [nn.ZeroPad2d((1, 2, 1, 2)), nn.Conv2d(in_channels, 16, 4, 1, bias=False),
-                                   Norm(16), nn.ReLU(inplace=True)]
-        cin = 16
-        for c in chans:  # two residual blocks per stage: stride 2, then 1 (10 at size 256)
-            layers += [ResBlock(cin, c, 2), ResBlock(c, c, 1)]
-            cin = c
-        self.encoder = nn.Sequential(*layers)
+        self.encoder = encoder
         self.decoder = prn_decoder(size)
         self.head = _PosmapHead(size)
 
@@ -82,11 +74,26 @@ class PRN(nn.Module):
         self.head.start_at(self.decoder, posmap)
 
 
+class PRN(_PosmapNet):
+    """One RGB crop (B,3,S,S) in [0,1] -> position map (B,3,S,S) in [0,1] (PRN px / (1.1 S))."""
+
+    def __init__(self, size: int = 256, in_channels: int = 3):
+        n = _stages(size)
+        chans = ENC_CHANNELS[-n:]
+        layers: list[nn.Module] = [nn.ZeroPad2d((1, 2, 1, 2)), nn.Conv2d(in_channels, 16, 4, 1, bias=False),
+                                   Norm(16), nn.ReLU(inplace=True)]
+        cin = 16
+        for c in chans:  # two residual blocks per stage: stride 2, then 1 (10 at size 256)
+            layers += [ResBlock(cin, c, 2), ResBlock(c, c, 1)]
+            cin = c
+        super().__init__(nn.Sequential(*layers), size)
+
+
 # MobileNetV2's (expansion t, channels c, repeats n, stride s) up to the 96-channel stage.
 MOBILENET_V2 = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 2))
 
 
-class TwoImagePRN(nn.Module):
+class TwoImagePRN(_PosmapNet):
     """Front and side crops stacked (B,6,S,S) -> the front view's position map (B,3,S,S).
 
     Encoder: conv 3x3/2 -> S/2 x 32, inverted residuals to 8x8x96, 1x1 expansion to 8x8x576
@@ -94,7 +101,6 @@ class TwoImagePRN(nn.Module):
     """
 
     def __init__(self, size: int = 256, in_channels: int = 6):
-        super().__init__()
         n = _stages(size)
         strides = [s for *_, s in MOBILENET_V2]
         for i in range(5 - n):  # smaller inputs: the earliest stride-2 stages keep their size
@@ -106,12 +112,4 @@ class TwoImagePRN(nn.Module):
                 layers.append(InvertedResidual(cin, c, s if r == 0 else 1, t))
                 cin = c
         layers += [conv_bn_relu(96, 576, 1, relu6=True), conv_bn_relu(576, 512, 3)]
-        self.encoder = nn.Sequential(*layers)
-        self.decoder = prn_decoder(size)
-        self.head = _PosmapHead(size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.decoder(self.encoder(x)))
-
-    def start_at(self, posmap: torch.Tensor) -> None:
-        self.head.start_at(self.decoder, posmap)
+        super().__init__(nn.Sequential(*layers), size)
