@@ -43,7 +43,10 @@ def tiny_dataset() -> Path:
     root.mkdir(parents=True, exist_ok=True)
     recipe = root / "models_tiny.yaml"
     recipe.write_text(TINY_RECIPE)
-    out = root / "models_tiny"
+    from facesynth.geometry import META_VERSION
+
+    # One directory per metadata version: facesynth refuses to resume a dataset of another one.
+    out = root / f"models_tiny-v{META_VERSION}"
     proc = subprocess.run([facesynth_cli(), "render", str(recipe), "--out", str(out), "-q"],
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
