@@ -67,11 +67,16 @@ def validate(
     epochs: Annotated[int, typer.Option("--epochs", help="Epochs of each learnability run.")] = 6,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     integrity_only: Annotated[bool, typer.Option("--integrity-only", help="Skip the learnability runs.")] = False,
+    learn: Annotated[str, typer.Option("--learn", help="Learnability checks to run: depth,posmap.")] = "depth,posmap",
 ) -> None:
     """Integrity (labels re-derived and cross-checked) and learnability (beat the mean baselines)."""
+    from facesynth_models.config import UsageError
     from facesynth_models.validate import validate as run_validate
 
-    ok = run_validate(dataset, out, epochs=epochs, seed=seed, learnability=not integrity_only)
+    only = tuple(t.strip() for t in learn.split(",") if t.strip())
+    if not only or set(only) - {"depth", "posmap"}:
+        raise UsageError(f"--learn: expected a comma-separated subset of depth,posmap, got {learn!r}")
+    ok = run_validate(dataset, out, epochs=epochs, seed=seed, learnability=not integrity_only, only=only)
     doc = json.loads((out / "validate.json").read_text())
     for sid, reasons in sorted(doc["integrity"]["broken"].items()):
         typer.echo(f"broken sample {sid}: {'; '.join(reasons)}")

@@ -172,7 +172,8 @@ def check_integrity(ds: Any, limit: int | None = None) -> IntegrityReport:
     return report
 
 
-def check_learnability(dataset: Path, out: Path, epochs: int, seed: int) -> dict[str, Any]:
+def check_learnability(dataset: Path, out: Path, epochs: int, seed: int,
+                       only: tuple[str, ...] = ("depth", "posmap")) -> dict[str, Any]:
     """Short DepthNet (and PRN, with position maps) runs; each must beat its mean baseline.
 
     Short runs train without augmentation: with a handful of steps, rotated and recoloured
@@ -183,6 +184,7 @@ def check_learnability(dataset: Path, out: Path, epochs: int, seed: int) -> dict
 
     ds = open_data(dataset)
     tasks_ = ["depth"] + (["posmap"] if len(ds) and "posmap" in ds[0].kinds else [])
+    tasks_ = [t for t in tasks_ if t in only]
     results = {}
     for task in tasks_:
         cfg = TrainConfig(task=task, dataset=str(dataset.resolve()), out=str((out / task).resolve()), seed=seed,
@@ -197,13 +199,14 @@ def check_learnability(dataset: Path, out: Path, epochs: int, seed: int) -> dict
     return results
 
 
-def validate(dataset: Path, out: Path, epochs: int = 6, seed: int = 0, learnability: bool = True) -> bool:
+def validate(dataset: Path, out: Path, epochs: int = 6, seed: int = 0, learnability: bool = True,
+             only: tuple[str, ...] = ("depth", "posmap")) -> bool:
     from facesynth_models.train import open_data
 
     ds = open_data(dataset)
     out.mkdir(parents=True, exist_ok=True)
     integ = check_integrity(ds)
-    learn = check_learnability(dataset, out / "learnability", epochs, seed) if learnability else {}
+    learn = check_learnability(dataset, out / "learnability", epochs, seed, only) if learnability else {}
     passed = integ.passed and all(r["passed"] for r in learn.values())
     doc = {"dataset": str(dataset), "passed": passed,
            "integrity": {"passed": integ.passed, "checked": integ.checked, "rederived": integ.rederived,
