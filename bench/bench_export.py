@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # testkit/ lives in the checkout, not the package
+
 from facesynth.io import DatasetWriter
 from facesynth.io.export import export_webdataset
-from facesynth.io.synthetic import RECIPE_TEXT, synthetic_sample
+from testkit.synthetic import RECIPE_TEXT, synthetic_sample
 
 
 def build(root: Path, count: int, width: int, height: int) -> int:

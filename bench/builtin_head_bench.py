@@ -29,7 +29,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         os.environ["FACESYNTH_HOME"] = home  # a cold cache of our own
         from facesynth.assets.builtin_head import build_builtin_pack
-        from facesynth.assets.pack import _LOADED, load_pack
+        from facesynth.assets.registry import _LOADED, load_pack
 
         t_build = best_of(build_builtin_pack, 2)
         t_first = best_of(lambda: load_pack("builtin"), 1)  # builds and writes the cache file

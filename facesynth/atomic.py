@@ -2,7 +2,8 @@
 
 Bytes go to a temporary name in the destination directory, are flushed and fsynced, and are then
 renamed over the final name, so a reader (or a resumed run after SIGKILL) sees either the whole
-file or no file at all.
+file or no file at all. The directory is fsynced after the rename too: until then the new name
+lives only in the page cache, and a power cut could lose it even though the bytes were on disk.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
     temporary name keeps the final suffix.
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    _make_directories(final.parent)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=final.suffix, dir=final.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -37,9 +38,30 @@ def atomic_path(final: str | os.PathLike[str]) -> Iterator[Path]:
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, final)
+        fsync_directory(final.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
+
+
+def _make_directories(folder: Path) -> None:
+    """mkdir -p, then fsync the parent of each new directory so that the new entries survive a power cut."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(exist_ok=True)
+        fsync_directory(new.parent)
+
+
+def fsync_directory(path: str | os.PathLike[str]) -> None:
+    """Make a directory's entries (a rename, a new file) durable."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_bytes(final: str | os.PathLike[str], data: bytes) -> Path:
@@ -51,6 +73,25 @@ def write_bytes(final: str | os.PathLike[str], data: bytes) -> Path:
 
 def write_text(final: str | os.PathLike[str], text: str) -> Path:
     return write_bytes(final, text.encode("utf-8"))
+
+
+def check_writable(final: str | os.PathLike[str], what: str) -> None:
+    """Refuse, before any work, a destination file that cannot be written: its folder (or the
+    nearest existing ancestor that would hold it) must be a writable directory."""
+    from facesynth.errors import UserError
+
+    final = Path(final).expanduser()
+    if final.is_dir():
+        raise UserError(f"{what} {final} is a directory; give a file name")
+    folder = final.parent
+    while not folder.exists():
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UserError(f"{what} {final}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"{what} {final}: cannot write in {folder} (read-only or no permission)")
 
 
 def is_temporary(path: str | os.PathLike[str]) -> bool:

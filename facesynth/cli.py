@@ -6,6 +6,7 @@ never prints a traceback: FacesynthError messages are printed as one line.
 
 from __future__ import annotations
 
+import errno
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -51,6 +52,7 @@ Overrides = Annotated[list[str] | None, typer.Option(
 @app.command()
 def validate(recipes: Annotated[list[Path], typer.Argument(help="Recipe files to check.")]) -> None:
     """Check recipes; print every problem with its field and line."""
+    from facesynth.assets.preflight import asset_problems, machine_notes
     from facesynth.recipe import RecipeError, load_recipe
 
     failed = 0
@@ -62,6 +64,14 @@ def validate(recipes: Annotated[list[Path], typer.Argument(help="Recipe files to
             for problem in exc.problems:
                 typer.echo(f"error: {problem}", err=True)
             continue
+        problems = asset_problems(loaded)  # the same checks `render` runs before it starts
+        if problems:
+            failed += 1
+            for problem in problems:
+                typer.echo(f"error: {problem}", err=True)
+            continue
+        for note in machine_notes(loaded):
+            typer.echo(f"note: {note}", err=True)
         typer.echo(f"ok: {path} ({loaded.recipe.name}, {loaded.recipe.samples} samples)")
     if failed:
         raise typer.Exit(2)
@@ -76,8 +86,9 @@ def schema(out: Annotated[Path | None, typer.Option("--out", help="Write to this
     if out is None:
         typer.echo(text, nl=False)
     else:
-        from facesynth.atomic import write_text
+        from facesynth.atomic import check_writable, write_text
 
+        check_writable(out, "--out")
         write_text(out, text)
 
 
@@ -123,6 +134,16 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as exc:  # a path that cannot be read or written: one line, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(2 if exc.errno in _USER_ERRNOS else 1)
+
+
+# The user's to fix (a path, a permission, a read-only place); anything else (disk full, I/O) is a
+# failure during work.
+_USER_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ENOENT,
+                          errno.EEXIST, errno.ENAMETOOLONG, errno.ELOOP})
 
 
 if __name__ == "__main__":

@@ -28,3 +28,10 @@ class WorkError(FacesynthError):
 
 class MissingDependencyError(UserError):
     """An optional dependency (bpy, torch) is needed for this command and is not installed."""
+
+
+def quoted(value: object, limit: int = 120) -> str:
+    """repr() of a value taken from user input, cut to about `limit` characters: a message never
+    echoes an unbounded input (a 10 MB string in a recipe field)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"

@@ -37,7 +37,7 @@ def ict_pack(ict_archive: Path):
     rebuilt when the cached file is unreadable or from another importer version."""
     from facesynth.assets.cache import pack_cache_path
     from facesynth.assets.ict import IMPORTER_VERSION, import_ict
-    from facesynth.assets.pack import load_pack
+    from facesynth.assets.registry import load_pack
     from facesynth.errors import UserError
 
     path = pack_cache_path("ict-facekit")

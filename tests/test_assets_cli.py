@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from facesynth.assets.commands import _bundled_world_dir, app
 from facesynth.assets.manifest import list_manifest_names, load_manifest
-from facesynth.assets.pack import load_pack
+from facesynth.assets.registry import load_pack
 from facesynth.errors import UserError
 
 runner = CliRunner()

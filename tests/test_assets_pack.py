@@ -11,7 +11,8 @@ import pytest
 
 from facesynth.assets import regions
 from facesynth.assets.obj import parse_obj, parse_obj_vertices
-from facesynth.assets.pack import FacePack, load_pack, read_pack_file
+from facesynth.assets.pack import FacePack, read_pack_file
+from facesynth.assets.registry import load_pack
 from facesynth.errors import UserError
 
 V = 9

@@ -8,13 +8,14 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import trimesh
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from facesynth.assets import regions as rg
 from facesynth.assets.builtin_head import build_builtin_pack
-from facesynth.assets.builtin_head_shape import EXPRESSION_NAMES
-from facesynth.assets.pack import FacePack, load_pack
+from facesynth.assets.builtin_head.shape import EXPRESSION_NAMES
+from facesynth.assets.pack import FacePack
+from facesynth.assets.registry import load_pack
 
 # iBUG 68 left/right mirror pairs (0-indexed); points on the midline pair with themselves.
 MIRROR = {i: 16 - i for i in range(17)}
@@ -366,6 +367,8 @@ def test_contact_sheet_tool_renders_a_head_with_an_opening_mouth(pack: FacePack,
     identity=st.lists(st.floats(-2.5, 2.5), min_size=16, max_size=16),
     weights=st.dictionaries(st.sampled_from(REQUIRED_EXPRESSIONS), st.floats(0.0, 1.0), max_size=6),
 )
+@example(identity=[0.0, 2.0] + [0.0] * 14, weights={"jawOpen": 1.0})  # once found at 260.8 mm
+@example(identity=[2.5] * 16, weights={"jawOpen": 1.0})
 def test_random_identities_and_expressions_keep_the_face_in_order(
     pack: FacePack, identity: list[float], weights: dict[str, float]
 ) -> None:
@@ -376,7 +379,9 @@ def test_random_identities_and_expressions_keep_the_face_in_order(
     assert brows > eyes > nose > mouth > p[8, 1]
     assert p[51, 1] > p[57, 1] and p[62, 1] > p[66, 1] - 0.5, "upper lip stays above the lower lip"
     assert p[30, 2] > p[27, 2] and p[30, 2] > p[33, 2], "the nose keeps its tip"
-    assert 200.0 < v[:, 1].max() - p[8, 1] < 260.0
+    # crown to chin: a tall identity (+2.5 sd) with the jaw fully open measures ~261 mm, so the bound
+    # leaves room for that and still catches a face that falls apart
+    assert 200.0 < v[:, 1].max() - p[8, 1] < 275.0
     assert 125.0 < np.ptp(v[v[:, 1] > -20.0, 0]) < 190.0
 
 

@@ -22,7 +22,7 @@ from facesynth.farm.local import render_dataset
 from facesynth.io.export import export_webdataset
 from facesynth.io.metafields import expression_weights
 from facesynth.io.store import DatasetWriter
-from facesynth.io.synthetic import synthetic_sample
+from testkit.synthetic import synthetic_sample
 
 pytestmark = pytest.mark.render
 

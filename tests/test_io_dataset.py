@@ -15,7 +15,7 @@ import webdataset as wds
 from facesynth.errors import UserError
 from facesynth.io import DatasetWriter, open_dataset
 from facesynth.io.export import export_webdataset
-from facesynth.io.synthetic import synthetic_sample
+from testkit.synthetic import synthetic_sample
 
 RECIPE = "name: t\nseed: 7\nsamples: 12\n"
 COUNT = 12
@@ -47,7 +47,7 @@ def test_reader_decodes_every_output(dataset_dir: Path) -> None:
     assert sample.rgb.dtype == np.uint8 and np.array_equal(sample.rgb, outputs["rgb"])
     assert sample.depth.dtype == np.float32 and np.array_equal(sample.depth, outputs["depth"])
     assert np.array_equal(sample.normals, outputs["normals"])
-    assert np.array_equal(sample.mask, outputs["masks"])
+    assert np.array_equal(sample.masks, outputs["masks"])
     assert sample.posmap.keys() == outputs["posmap"].keys()
     assert all(np.array_equal(sample.posmap[k], v) for k, v in outputs["posmap"].items())
     assert sample.mesh == outputs["mesh"]

@@ -1,7 +1,7 @@
 """Crash-resume drill: a real writer process SIGKILLed at random moments never leaves a
 half-visible sample, and a resume completes exactly N samples with no duplicates.
 
-`facesynth.io.crashdrill.kill_and_resume(cmd, root)` takes any command, so the same drill can
+`testkit.crashdrill.kill_and_resume(cmd, root)` takes any command, so the same drill can
 drive `facesynth render` once it exists.
 """
 
@@ -12,15 +12,15 @@ import sys
 from pathlib import Path
 
 from facesynth.io import open_dataset
-from facesynth.io.crashdrill import kill_and_resume
 from facesynth.io.verify import verify
+from testkit.crashdrill import kill_and_resume
 
 COUNT = 80
 
 
 def test_sigkilled_writer_resumes_to_exactly_n_samples(tmp_path: Path, repo_root: Path) -> None:
     root = tmp_path / "ds"
-    cmd = [sys.executable, "-m", "facesynth.io.synthetic", str(root), "--count", str(COUNT),
+    cmd = [sys.executable, "-m", "testkit.synthetic", str(root), "--count", str(COUNT),
            "--width", "96", "--height", "64"]  # fmt: skip
     result = kill_and_resume(cmd, root, kills=5, step=(2, 6), seed=11, env={"PYTHONPATH": str(repo_root)})
     assert result.kills == 5, "a writer finished before its kill: the drill proved less than it says"
@@ -48,7 +48,7 @@ def test_parallel_writer_processes_share_a_directory(tmp_path: Path, repo_root: 
             [
                 sys.executable,
                 "-m",
-                "facesynth.io.synthetic",
+                "testkit.synthetic",
                 str(root),
                 "--count",
                 "24",

@@ -16,7 +16,7 @@ from facesynth.io import DatasetWriter, open_dataset
 from facesynth.io.commands import register
 from facesynth.io.inspect import inspect_sample
 from facesynth.io.stats import write_report
-from facesynth.io.synthetic import synthetic_sample
+from testkit.synthetic import synthetic_sample
 
 RECIPE = "name: t\nseed: 7\nsamples: 10\n"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from PIL import Image
 
 from facesynth.errors import UserError
 from facesynth.io import DatasetWriter
-from facesynth.io.synthetic import synthetic_sample
+from testkit.synthetic import synthetic_sample
 
 RECIPE = "name: t\nseed: 7\nsamples: 4\n"
 
@@ -163,18 +165,29 @@ def test_pending_finds_missing_and_broken_samples(tmp_path: Path) -> None:
 
 
 def test_pending_removes_stale_temp_files_only(tmp_path: Path) -> None:
-    writer = DatasetWriter(tmp_path, RECIPE)
-    write(writer, 0)
-    folder = tmp_path / "samples" / "000"
-    stale, fresh = folder / ".tmp-abc.exr", folder / ".tmp-def.png"
-    stale.write_bytes(b"half")
+    write(DatasetWriter(tmp_path, RECIPE), 0)
+    # another live writer process holds a lock on the directory
+    other = subprocess.Popen(["sleep", "60"])
+    (tmp_path / "locks" / "other.lock").write_text(
+        json.dumps({"pid": other.pid, "host": socket.gethostname(), "started": "now"}))
+    try:
+        writer = DatasetWriter(tmp_path, RECIPE)
+        folder = tmp_path / "samples" / "000"
+        stale, fresh = folder / ".tmp-abc.exr", folder / ".tmp-def.png"
+        stale.write_bytes(b"half")
+        fresh.write_bytes(b"half")
+        old = time.time() - 3600
+        os.utime(stale, (old, old))
+        assert writer.pending([0]) == []
+        assert not stale.exists() and fresh.exists()  # a young temp file may be the live writer's
+        writer.pending([0], temp_grace_s=0)
+        assert not fresh.exists()
+    finally:
+        other.kill()
+        other.wait()
+    # with no other live writer, a temp file of any age is a killed run's leftover
     fresh.write_bytes(b"half")
-    old = time.time() - 3600
-    os.utime(stale, (old, old))
-    assert writer.pending([0]) == []
-    assert not stale.exists() and fresh.exists()  # a young temp file may be another live writer's
-    writer.pending([0], temp_grace_s=0)
-    assert not fresh.exists()
+    assert DatasetWriter(tmp_path, RECIPE).pending([0]) == [] and not fresh.exists()
 
 
 def test_each_worker_appends_to_its_own_index(tmp_path: Path) -> None:

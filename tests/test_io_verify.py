@@ -10,7 +10,7 @@ import pytest
 
 from facesynth.errors import UserError
 from facesynth.io import DatasetWriter, verify
-from facesynth.io.synthetic import synthetic_sample
+from testkit.synthetic import synthetic_sample
 
 RECIPE = "name: t\nseed: 7\nsamples: 5\n"
 FILES = ["rgb.png", "depth.exr", "normals.exr", "mask.png", "posmap.exr", "crop.png", "mesh.ply"]

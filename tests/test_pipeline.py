@@ -21,9 +21,9 @@ import pytest
 from facesynth.cli import main
 from facesynth.farm.local import render_dataset
 from facesynth.io import open_dataset
-from facesynth.io.crashdrill import count_samples, kill_and_resume
 from facesynth.io.export import export_webdataset
 from facesynth.io.verify import verify
+from testkit.crashdrill import count_samples, kill_and_resume
 
 pytestmark = [pytest.mark.render, pytest.mark.ict]
 
@@ -140,7 +140,8 @@ def test_export_round_trip_is_byte_identical(tmp_path: Path, ict_pack) -> None:
     out, shards = tmp_path / "ds", tmp_path / "shards"
     render_dataset(_recipe(tmp_path, 4), out, progress=False)
     info = export_webdataset(out, shards, shard_size=2)
-    assert sum(info["counts"]["per_split"].values()) == 4 if "counts" in info else True
+    assert info["samples"] == 4 and sum(info["splits"].values()) == 4
+    assert sum(s["samples"] for s in info["shards"]) == 4 and max(s["samples"] for s in info["shards"]) <= 2
     source = {s.meta["id"]: s for s in open_dataset(out)}
 
     tars = sorted(shards.glob("*.tar"))
@@ -196,7 +197,7 @@ def test_depth_exr_and_masks_of_real_renders(model: str, tmp_path: Path, ict_pac
         exr = OpenEXR.File(str(next((tmp_path / "ds").glob(f"samples/*/{sample.id}.depth.exr"))))
         channels = exr.channels()
         assert list(channels) == ["Z"] and channels["Z"].pixels.dtype == np.float32
-        depth, mask, rgb = channels["Z"].pixels, sample.mask, sample.rgb
+        depth, mask, rgb = channels["Z"].pixels, sample.masks, sample.rgb
         assert (depth == sample.depth).all()
         face = mask == regions.SKIN
         assert face.sum() > 200

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import facesynth
 from facesynth import arkit
-from facesynth.assets.builtin_head_shape import EXPRESSION_NAMES
+from facesynth.assets.builtin_head.shape import EXPRESSION_NAMES
 from facesynth.farm.producer import _MAKERS
 from facesynth.io.layout import KINDS
 from facesynth.outputs import FILE_KINDS, OUTPUT_KINDS, RECIPE_OUTPUTS
@@ -45,14 +45,14 @@ def test_arkit_names_live_in_one_table() -> None:
     sources = _sources()
     # The rarest ARKit name stands for a hand-written list of them.
     holders = sorted(p.name for p, text in sources.items() if "mouthShrugUpper" in text)
-    # builtin_head_shape.py: the built-in pack's basis order (checked against the table below).
-    assert holders == ["arkit.py", "builtin_head_shape.py"], holders
+    # builtin_head/shape.py: the built-in pack's basis order (checked against the table below).
+    assert holders == ["arkit.py", "shape.py"], holders
     assert len(arkit.ARKIT_NAMES) == 52 and len(arkit.FACE_SHAPES) == 53
     assert set(EXPRESSION_NAMES) == set(arkit.FACE_SHAPES)
     assert presets.random_mix_shapes() == arkit.FACE_SHAPES == tuple(sorted(arkit.FACE_SHAPES))
     word_splitters = sorted(p.name for p, text in sources.items() if re.search(r"^def _?(name_)?words\(", text, re.M))
-    assert word_splitters == ["arkit.py", "characters.py"]  # characters.py adds joined neighbours to it
-    assert "name_words(" in sources[PKG / "render" / "characters.py"]
+    assert word_splitters == ["arkit.py", "character.py"]  # character.py adds joined neighbours to it
+    assert "name_words(" in sources[PKG / "assets" / "character.py"]
 
 
 def test_spellings() -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import bpy
 import numpy as np
 from mathutils import Vector
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from facesynth.assets import regions as rg
 from facesynth.assets.builtin_head import build_builtin_pack
@@ -130,16 +130,23 @@ def main() -> None:
     identities = 1.5 * rng.standard_normal((n_id, pack.n_identity))  # 1.5 SD: show the range
     identities[0] = 0.0  # the mean head first
     expressions = [dict(preset_weights(name)) for name in SHEET_PRESETS]
-    sheet = Image.new("RGB", (cell_w * n_id, cell_h * len(expressions)))
+    left, top = 72, 34  # margins for the row and column labels
+    sheet = Image.new("RGB", (left + cell_w * n_id, top + cell_h * len(expressions)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for i in range(n_id):
+        title = "mean head" if i == 0 else f"identity {i}"
+        draw.text((left + i * cell_w + 6, 3), title, fill="black")
+        draw.text((left + i * cell_w + 6, 17), f"yaw {0 if i % 2 == 0 else 30}°", fill="dimgray")
+    for j, name in enumerate(SHEET_PRESETS):
+        draw.text((6, top + j * cell_h + cell_h // 2 - 6), name, fill="black")
     with tempfile.TemporaryDirectory() as tmp:
         for i, ident in enumerate(identities):
             for j, weights in enumerate(expressions):
                 cell = Path(tmp) / f"{i}_{j}.png"
                 render(obj, pack.deform(ident, weights), 0.0 if i % 2 == 0 else 30.0, cell)
-                sheet.paste(Image.open(cell).convert("RGB"), (i * cell_w, j * cell_h))
+                sheet.paste(Image.open(cell).convert("RGB"), (left + i * cell_w, top + j * cell_h))
     with atomic_path(args.out) as tmp_out:
-        # A 256-colour palette keeps the committed PNG small (< 400 KB) with no visible loss.
-        sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(tmp_out, optimize=True)
+        sheet.save(tmp_out, optimize=True)  # full colour: no palette quantisation
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB)")
 
 

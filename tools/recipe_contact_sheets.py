@@ -81,8 +81,8 @@ def sheet(name: str, count: int, work: Path, columns: int) -> Path:
         img.paste(c, ((k % columns) * (w + 6), (k // columns) * (c.height + 6)))
     target = REPO / "docs" / "images" / f"recipe_{name}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
-    # A 256-colour palette keeps the committed sheets small at no visible cost.
-    img.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)
+    # Full colour: a 256-colour palette turned the position maps' smooth gradients into patches.
+    img.save(target, optimize=True)
     return target
 
 

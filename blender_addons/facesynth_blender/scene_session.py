@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from facesynth.farm.producer import prepare, resolve_spec_paths
+from facesynth.geometry.groom import posed_groom
 from facesynth.geometry.pose import Posed
 from facesynth.recipe import LoadedRecipe, load_recipe
 from facesynth.render.face_model import load_face_model
@@ -34,10 +35,11 @@ class SceneSession(RenderSession):
         for block in (self.head, self.mesh, self.camera, self.world.world, *self.materials.by_role.values()):
             block[TAG] = True
 
-    def apply(self, spec: SampleSpec, vertices: np.ndarray, posed: Posed):  # type: ignore[override]
-        """The worker's `RenderSession.apply`, then tag the pooled lights it may have created."""
-        choice = super().apply(spec, vertices, posed)
-        for obj in self.lights.objects:
+    def apply(self, spec: SampleSpec, vertices: np.ndarray, posed: Posed, groom: Any = None):  # type: ignore[override]
+        """The worker's `RenderSession.apply`, then tag the pooled lights and groom objects it may
+        have created."""
+        choice = super().apply(spec, vertices, posed, groom)
+        for obj in (*self.lights.objects, *self.groom.objects.values()):
             obj[TAG] = True
         return choice
 
@@ -102,7 +104,7 @@ def build_sample(bpy: Any, scene: Any, index: int) -> SampleSpec:
     if session is None or not session.alive() or session.scene != scene:
         remove_tagged(bpy, scene)
         session = cached.session = SceneSession(bpy, scene, pack)
-    session.apply(resolved, vertices, posed)
+    session.apply(resolved, vertices, posed, posed_groom(spec, pack, vertices))
     return spec
 
 

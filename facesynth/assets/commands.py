@@ -87,9 +87,14 @@ def import_asset(
     try:
         if name not in IMPORTABLE:
             raise UserError(f"cannot import {name!r}: importable assets are {', '.join(IMPORTABLE)}")
-        from facesynth.assets.ict import import_ict
+        from facesynth.assets.cache import pack_cache_path
+        from facesynth.assets.ict import PACK_NAME, import_ict
         from facesynth.assets.pack import read_pack_file
+        from facesynth.atomic import check_writable
 
+        # before the minutes of work, not after: where the pack goes must be writable
+        check_writable(out if out is not None else pack_cache_path(PACK_NAME),
+                       "--out" if out is not None else "face pack (FACESYNTH_HOME)")
         path = import_ict(source, out)
         pack = read_pack_file(path)
     except FacesynthError as exc:

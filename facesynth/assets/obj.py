@@ -140,3 +140,77 @@ def parse_obj(data: bytes, name: str) -> ObjMesh:
         poly_vertices=_resolve(values[:, 0], len(verts), name, "vertex"),
         poly_uv_index=_resolve(values[:, 1], len(uvs), name, "texture coordinate") if has_vt else None,
     )
+
+
+# -- strict checking with line numbers ------------------------------------------------------------
+
+# Statements of the OBJ format (geometry, grouping, display and free-form); anything else is garbage.
+_KNOWN = frozenset((
+    "v", "vt", "vn", "vp", "f", "l", "p", "g", "o", "s", "mg", "mtllib", "usemtl", "maplib", "usemap",
+    "lod", "bevel", "c_interp", "d_interp", "shadow_obj", "trace_obj", "ctech", "stech", "cstype", "deg",
+    "bmat", "step", "curv", "curv2", "surf", "parm", "trim", "hole", "scrv", "sp", "end", "con", "call", "csh",
+))
+_NUMBERS = {"v": (3, 7), "vt": (1, 3), "vn": (3, 3), "vp": (1, 3)}
+_MAX_PROBLEM_LINE = 80
+
+
+def check_obj(data: bytes, name: str) -> None:
+    """Refuse an OBJ with garbage lines, malformed or non-finite numbers, or face indices out of
+    range, naming the first bad line. Blender's importer only warns about these and goes on."""
+    counts = {"v": 0, "vt": 0, "vn": 0}
+    faces: list[tuple[int, str, int]] = []  # positive indices are checked once all are read
+    pending = ""
+    for number, raw in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+        line = pending + raw
+        if line.endswith("\\"):  # a continued line
+            pending = line[:-1] + " "
+            continue
+        pending = ""
+        tokens = line.split("#", 1)[0].split()
+        if not tokens:
+            continue
+        key, args = tokens[0], tokens[1:]
+
+        def bad(why: str, number: int = number, line: str = line) -> UserError:
+            shown = line.strip()
+            shown = shown if len(shown) <= _MAX_PROBLEM_LINE else shown[:_MAX_PROBLEM_LINE] + "..."
+            return UserError(f"OBJ file {name}, line {number}: {why}: {shown!r}")
+
+        if key not in _KNOWN:
+            raise bad(f"unknown statement {key[:20]!r}")
+        if key in _NUMBERS:
+            lo, hi = _NUMBERS[key]
+            try:
+                values = [float(a) for a in args]
+            except ValueError:
+                raise bad(f"'{key}' needs numbers") from None
+            if not lo <= len(values) <= hi:
+                raise bad(f"'{key}' needs {lo} to {hi} numbers, got {len(values)}")
+            if not all(np.isfinite(values)):
+                raise bad(f"'{key}' holds a value that is not finite")
+            counts[key] = counts.get(key, 0) + 1
+        elif key in ("f", "l", "p"):
+            if len(args) < {"f": 3, "l": 2, "p": 1}[key]:
+                raise bad(f"'{key}' has too few corners")
+            for corner in args:
+                parts = corner.split("/")
+                if len(parts) > 3 or parts[0] == "":
+                    raise bad(f"corner {corner[:20]!r} is not v, v/vt, v/vt/vn or v//vn")
+                for kind, text in zip(("v", "vt", "vn"), parts, strict=False):
+                    if text == "" and kind != "v":
+                        continue
+                    try:
+                        index = int(text)
+                    except ValueError:
+                        raise bad(f"corner {corner[:20]!r} holds a non-integer index") from None
+                    if index == 0:
+                        raise bad("OBJ indices start at 1; 0 is not an index")
+                    if index < 0:  # relative to what was defined so far
+                        if -index > counts[kind]:
+                            raise bad(f"{kind} index {index} refers before the first '{kind}'")
+                    else:
+                        faces.append((number, kind, index))
+    for number, kind, index in faces:
+        if index > counts[kind]:
+            raise UserError(f"OBJ file {name}, line {number}: a corner refers to {kind} {index}, "
+                            f"but the file has {counts[kind]}")

@@ -63,8 +63,6 @@ def write_preview(pack: FacePack, path: str | Path, verts: np.ndarray | None = N
     buf.seek(0)
     path = Path(path)
     with atomic_path(path) as tmp:
-        # A palette PNG: flat region colours need few entries, and docs stay small.
-        Image.open(buf).convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE).save(
-            tmp, format="PNG", optimize=True
-        )
+        # Full colour (no palette quantisation, which bands shaded and colour-mapped figures).
+        Image.open(buf).convert("RGB").save(tmp, format="PNG", optimize=True)
     return path

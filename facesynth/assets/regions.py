@@ -37,6 +37,13 @@ MOUTH_SOCKET = 7
 EYE_SOCKET = 8
 EYELASHES = 9
 EYE_OCCLUSION = 10
+# Grown on the head by facesynth.geometry.groom (strands and accessories, not face-pack polygons).
+HAIR = 11
+BROW_LEFT = 12
+BROW_RIGHT = 13
+BEARD = 14
+GLASSES = 15
+HEADWEAR = 16
 
 REGIONS: tuple[Region, ...] = (
     Region(BACKGROUND, "background", (0, 0, 0), False, "no surface"),
@@ -56,6 +63,12 @@ REGIONS: tuple[Region, ...] = (
         False,
         "transparent eye overlays: lacrimal fluid, eye blend and occlusion shells",
     ),
+    Region(HAIR, "hair", (120, 70, 20), True, "scalp hair strands"),
+    Region(BROW_LEFT, "brow_left", (250, 130, 0), True, "eyebrow strands, subject's left (+X)"),
+    Region(BROW_RIGHT, "brow_right", (200, 200, 0), True, "eyebrow strands, subject's right"),
+    Region(BEARD, "beard", (0, 150, 130), True, "beard, moustache and stubble strands"),
+    Region(GLASSES, "glasses", (0, 90, 255), True, "eyeglass frames and lenses"),
+    Region(HEADWEAR, "headwear", (255, 0, 160), True, "hats"),
 )
 
 REGION_BY_ID: dict[int, Region] = {r.id: r for r in REGIONS}

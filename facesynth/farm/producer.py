@@ -12,6 +12,7 @@ import numpy as np
 
 from facesynth._version import __version__
 from facesynth.assets import FacePack
+from facesynth.geometry.groom import posed_groom
 from facesynth.geometry.labels import Labels, compute_labels
 from facesynth.geometry.mesh_export import posed_mesh_ply
 from facesynth.geometry.metadata import build_metadata
@@ -60,8 +61,9 @@ class SampleProducer:
 
     def produce(self, index: int) -> SampleSpec:
         spec, vertices, posed = prepare(self.loaded, self.pack, index)
-        labels = compute_labels(spec, self.pack, vertices, posed)
-        result = self.session.render(resolve_spec_paths(self.loaded, spec), vertices, posed)
+        groom = posed_groom(spec, self.pack, vertices)  # one geometry for labels and Blender
+        labels = compute_labels(spec, self.pack, vertices, posed, groom)
+        result = self.session.render(resolve_spec_paths(self.loaded, spec), vertices, posed, groom=groom)
         meta = build_metadata(spec, self.pack, posed, labels, recipe_sha256=self.loaded.sha256,
                               facesynth_version=__version__, blender_version=self.blender_version)
         # Timings and the device actually used vary by machine and run; metadata must not, so
@@ -90,7 +92,9 @@ def _posmap_channels(pm: Any) -> dict[str, np.ndarray]:
 _Maker = Callable[[FacePack, SampleSpec, Labels, np.ndarray], Any]
 _MAKERS: dict[str, _Maker] = {
     "rgb": lambda pack, spec, labels, rgb: rgb,
-    "depth": lambda pack, spec, labels, rgb: labels.depth,
+    # with a groom the file holds both: Z (everything) and face.Z (the head alone)
+    "depth": lambda pack, spec, labels, rgb: (labels.depth if labels.depth_face is None
+                                              else {"Z": labels.depth, "face.Z": labels.depth_face}),
     "normals": lambda pack, spec, labels, rgb: labels.normals,
     "masks": lambda pack, spec, labels, rgb: labels.mask,
     "posmap": lambda pack, spec, labels, rgb: None if labels.posmap is None else _posmap_channels(labels.posmap),

@@ -8,10 +8,9 @@ ids mark the same anatomical points in every identity and expression of that pac
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from facesynth.assets.pack import FacePack
 from facesynth.errors import UserError
 
 DEFAULT_COUNT = 500
@@ -21,7 +20,7 @@ VERTEX_SET_VERSION = "facesynth-fps/1"
 _CACHE: dict[tuple[str, int, int], np.ndarray] = {}
 
 
-def face_area_vertices(pack: Any) -> np.ndarray:
+def face_area_vertices(pack: FacePack) -> np.ndarray:
     """Sorted ids of the vertices of the pack's face-area polygons."""
     offsets = np.asarray(pack.poly_offsets)
     counts = np.diff(offsets)
@@ -43,7 +42,7 @@ def farthest_points(points: np.ndarray, count: int, start: int) -> np.ndarray:
     return chosen
 
 
-def default_vertex_ids(pack: Any, count: int = DEFAULT_COUNT) -> np.ndarray:
+def default_vertex_ids(pack: FacePack, count: int = DEFAULT_COUNT) -> np.ndarray:
     """(count,) int64 vertex ids spread evenly over the face area of `pack` (cached per pack)."""
     key = (pack.sha256 or pack.name, id(pack) if not pack.sha256 else 0, count)
     if key not in _CACHE:
@@ -55,7 +54,7 @@ def default_vertex_ids(pack: Any, count: int = DEFAULT_COUNT) -> np.ndarray:
     return _CACHE[key]
 
 
-def dense_vertex_ids(pack: Any, count: int, vertex_ids: tuple[int, ...] = ()) -> np.ndarray:
+def dense_vertex_ids(pack: FacePack, count: int, vertex_ids: tuple[int, ...] = ()) -> np.ndarray:
     """The recipe's own vertex ids when given (checked against the pack), else the default set."""
     if not vertex_ids:
         return default_vertex_ids(pack, count)

@@ -8,19 +8,19 @@ the 70-point convention of Microsoft's Face Synthetics.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from facesynth.assets.pack import FacePack
 from facesynth.assets.regions import IRIS, SCLERA
 from facesynth.geometry.camera import Camera
 from facesynth.geometry.landmarks import Landmarks
 from facesynth.geometry.raster import Raster
 
 
-def visible_face_area(raster: Raster, solid_triangles: np.ndarray, pack: Any) -> np.ndarray:
-    """(H, W) bool: pixels where the nearest solid surface belongs to the pack's face area."""
-    covered = raster.covered
+def visible_face_area(raster: Raster, solid_triangles: np.ndarray, pack: FacePack) -> np.ndarray:
+    """(H, W) bool: pixels where the nearest solid surface belongs to the pack's face area (a
+    groomed sample's raster also holds hair and accessory triangles, ids from len(solid_triangles))."""
+    covered = raster.covered & (raster.tri_id < len(solid_triangles))
     out = np.zeros(covered.shape, dtype=bool)
     poly = np.asarray(pack.tri_polygon)[solid_triangles[raster.tri_id[covered]]]
     out[covered] = np.asarray(pack.face_area, dtype=bool)[poly]
@@ -43,7 +43,7 @@ def points_box(uv: np.ndarray) -> list[float]:
     return [float(uv[:, 0].min()), float(uv[:, 1].min()), float(uv[:, 0].max()), float(uv[:, 1].max())]
 
 
-def iris_vertex_sets(pack: Any) -> tuple[np.ndarray, np.ndarray] | None:
+def iris_vertex_sets(pack: FacePack) -> tuple[np.ndarray, np.ndarray] | None:
     """Vertex ids of the (subject's right, left) iris, split by the sign of model-frame x (the
     subject's left is +x: the face looks along +z with +y up); None for a pack without two irises."""
     offsets = np.asarray(pack.poly_offsets)
@@ -54,7 +54,7 @@ def iris_vertex_sets(pack: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return (right, left) if right.size and left.size else None
 
 
-def pupil_centres(pack: Any, vertices_cam: np.ndarray, camera: Camera, mask: np.ndarray) -> Landmarks | None:
+def pupil_centres(pack: FacePack, vertices_cam: np.ndarray, camera: Camera, mask: np.ndarray) -> Landmarks | None:
     """The two pupil centres (the mean of each posed iris), projected. Visible when the surface seen
     at that point is the eye itself (iris or sclera), not a lid, the nose or the image border: an
     iris centroid lies behind the cornea of an eyeball mesh, so a depth test would always hide it."""

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from facesynth.assets.pack import FacePack
 from facesynth.assets.regions import solid_lookup
 from facesynth.errors import UserError
 from facesynth.geometry.dense import dense_vertex_ids
+from facesynth.geometry.groom_labels import GroomTriangles, facing_normals, groom_triangles
 from facesynth.geometry.landmarks import Landmarks, compute_landmarks
 from facesynth.geometry.pose import Posed
 from facesynth.geometry.posmap import Posmap, compute_posmap
-from facesynth.geometry.raster import Raster, rasterize
+from facesynth.geometry.raster import Raster, rasterize, rasterize_screen, screen_vertices
+from facesynth.geometry.strands import GroomGeometry
 from facesynth.sampling.spec import SampleSpec
 
 
@@ -33,9 +35,15 @@ class Labels:
     vertices_cam: np.ndarray
     """(V,3) float64 posed vertices in the camera frame, mm."""
     raster: Raster
-    """The solid-geometry raster; tri_id indexes `solid_triangles`."""
+    """The solid-geometry raster; tri_id indexes `solid_triangles`, then (with a groom) the groom's
+    label triangles from `len(solid_triangles)` on."""
     solid_triangles: np.ndarray
     """Indices into pack.triangles of the triangles rasterised for depth/normals/mask."""
+    depth_face: np.ndarray | None = None
+    """(H,W) float32 depth of the head alone (no hair, brows, beard, glasses, headwear) when the
+    sample has a groom; `depth` then includes them. None for the bare head (it equals `depth`)."""
+    groom_parts: tuple[str, ...] = ()
+    """The groom parts that `depth`, `mask`, `normals` and landmark visibility include."""
 
 
 def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
@@ -50,14 +58,18 @@ def vertex_normals(vertices: np.ndarray, triangles: np.ndarray) -> np.ndarray:
     return np.divide(n, norm, out=np.zeros_like(n), where=norm > 0)
 
 
-def solid_triangles(pack: Any) -> np.ndarray:
+def solid_triangles(pack: FacePack) -> np.ndarray:
     """Triangles of the regions that count for ground truth (see regions.Region.solid)."""
     region = np.asarray(pack.poly_region)[np.asarray(pack.tri_polygon)]
     return np.flatnonzero(solid_lookup()[region])
 
 
-def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, posed: Posed) -> Labels:
-    """Depth, normals, region mask, landmarks and (if requested) position maps of one sample."""
+def compute_labels(spec: SampleSpec, pack: FacePack, vertices_model: np.ndarray, posed: Posed,
+                   groom: GroomGeometry | None = None) -> Labels:
+    """Depth, normals, region mask, landmarks and (if requested) position maps of one sample.
+    With a posed `groom` (facesynth.geometry.groom.posed_groom), its solid strands and meshes
+    join the head in depth, normals, mask and landmark occlusion; the head alone stays available
+    as `depth_face`."""
     v = np.asarray(vertices_model)
     if v.shape != (pack.n_vertices, 3):
         raise UserError(f"sample {spec.id}: vertices have shape {v.shape}, face pack {pack.name!r} "
@@ -73,8 +85,16 @@ def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, pose
     mask = np.zeros(covered.shape, np.uint8)
     poly = np.asarray(pack.tri_polygon)[solid[r.tri_id[covered]]]
     mask[covered] = np.asarray(pack.poly_region)[poly]
+    depth_face = None
+    gt = groom_triangles(groom, posed) if groom is not None else None
+    occluders_v, occluders_t = v_cam, tris
+    if gt is not None:
+        depth_face = r.depth
+        occluders_v = np.vstack([v_cam, gt.vertices])
+        occluders_t = np.vstack([tris, gt.triangles + len(v_cam)])
+        r, normals, mask = _with_groom(r, normals, mask, gt, occluders_v, occluders_t, len(tris), posed)
     # Packs without a landmark mapping (user characters) get empty landmarks.
-    lms = compute_landmarks(v_cam, np.asarray(pack.landmarks_68).reshape(-1), posed.camera, tris)
+    lms = compute_landmarks(occluders_v, np.asarray(pack.landmarks_68).reshape(-1), posed.camera, occluders_t)
     pm = None
     if "posmap" in spec.outputs:
         if len(lms.uv) != 68:
@@ -85,6 +105,53 @@ def compute_labels(spec: SampleSpec, pack: Any, vertices_model: np.ndarray, pose
     if "dense_landmarks" in spec.outputs:
         dl = spec.dense_landmarks
         dense_ids = dense_vertex_ids(pack, dl.count, dl.vertex_ids)
-        dense = compute_landmarks(v_cam, dense_ids, posed.camera, tris)
+        dense = compute_landmarks(occluders_v, dense_ids, posed.camera, occluders_t)
     return Labels(depth=r.depth, normals=normals, mask=mask, landmarks=lms, posmap=pm, dense=dense,
-                  dense_ids=dense_ids, vertices_cam=v_cam, raster=r, solid_triangles=solid)
+                  dense_ids=dense_ids, vertices_cam=v_cam, raster=r, solid_triangles=solid, depth_face=depth_face,
+                  groom_parts=gt.parts if gt is not None else ())
+
+
+def _with_groom(head: Raster, normals: np.ndarray, mask: np.ndarray, gt: GroomTriangles, verts: np.ndarray,
+                tris: np.ndarray, n_head: int, posed: Posed) -> tuple[Raster, np.ndarray, np.ndarray]:
+    """Rasterise the groom (minus ribbons the head hides everywhere) and merge it with the head's
+    raster by depth; where the groom is nearer, its region and normal win. The returned raster's
+    tri_id indexes head triangles, then groom triangles (`n_head + k`)."""
+    cam = posed.camera
+    xy, z, g_tris, near = screen_vertices(gt.vertices, gt.triangles, cam)
+    kept = np.flatnonzero(~hidden_behind(head.depth, xy, z, g_tris))
+    g = rasterize_screen(xy, z, g_tris[kept], cam.width, cam.height, perspective=cam.is_perspective,
+                         z_min=near, z_max=cam.clip_end_mm)
+    groom_px = g.covered & (~head.covered | (g.depth <= head.depth))
+    g_tri = kept[g.tri_id[groom_px]]
+    depth = np.where(groom_px, g.depth, head.depth)
+    tri_id = np.where(groom_px, 0, head.tri_id)
+    tri_id[groom_px] = n_head + g_tri
+    bary = np.where(groom_px[..., None], g.bary, head.bary)
+    mask = mask.copy()
+    mask[groom_px] = gt.region[g_tri]
+    normals = normals.copy()
+    normals[groom_px] = facing_normals(gt.vertices, gt.triangles[g_tri], cam.is_perspective)
+    return Raster(depth, tri_id.astype(np.int32), bary), normals, mask
+
+
+CULL_WINDOW_PX = 8
+
+
+def hidden_behind(depth: np.ndarray, xy: np.ndarray, z: np.ndarray, tris: np.ndarray,
+                  k: int = CULL_WINDOW_PX) -> np.ndarray:
+    """(T,) bool: triangles that lie behind `depth` (0 = no surface) at every pixel centre their
+    bounding box holds, so they can win no pixel. A triangle's depth lies between its corners'
+    depths, so it is hidden when its nearest corner is farther than the farthest surface within
+    k pixels of its box centre (boxes up to 2k+1 pixels wide; larger ones are never culled)."""
+    h, w = depth.shape
+    far = np.where(depth > 0, depth.astype(np.float64), np.inf)
+    padded = np.pad(far, k, constant_values=np.inf)
+    rows = np.max([padded[:, i:i + w] for i in range(2 * k + 1)], axis=0)  # sliding max along x
+    window = np.max([rows[i:i + h, :] for i in range(2 * k + 1)], axis=0)  # then along y
+    txy = xy[tris]
+    lo = np.ceil(np.nan_to_num(txy.min(axis=1), nan=-1e9))
+    hi = np.floor(np.nan_to_num(txy.max(axis=1), nan=1e9))
+    cx = np.clip(((lo[:, 0] + hi[:, 0]) // 2).astype(np.int64), 0, w - 1)
+    cy = np.clip(((lo[:, 1] + hi[:, 1]) // 2).astype(np.int64), 0, h - 1)
+    small = ((hi - lo) <= 2 * k - 1).all(axis=1) & (lo[:, 0] >= 0) & (lo[:, 1] >= 0) & (hi[:, 0] < w) & (hi[:, 1] < h)
+    return small & (window[cy, cx] < z[tris].min(axis=1))

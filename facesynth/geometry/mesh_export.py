@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import trimesh
 
+from facesynth.assets.pack import FacePack
 
-def posed_mesh_ply(vertices_cam: np.ndarray, pack: Any) -> bytes:
+
+def posed_mesh_ply(vertices_cam: np.ndarray, pack: FacePack) -> bytes:
     """Binary PLY bytes of the triangulated posed mesh; a face attribute `region` holds region ids."""
     mesh = trimesh.Trimesh(
         vertices=np.asarray(vertices_cam, dtype=np.float64),

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from facesynth.assets.pack import FacePack
 from facesynth.color import kelvin_to_rgb
 from facesynth.geometry.dense import VERTEX_SET_VERSION
 from facesynth.geometry.face_box import mask_box, points_box, pupil_centres, visible_face_area
@@ -39,7 +40,7 @@ def _f32(x: np.float32) -> float:
     return float(np.format_float_positional(np.float32(x), unique=True))
 
 
-def face_model_entry(spec: SampleSpec, pack: Any) -> dict[str, Any]:
+def face_model_entry(spec: SampleSpec, pack: FacePack) -> dict[str, Any]:
     """Identity coefficients as applied to the pack's (= source's) modes, and the expression
     weights per pack shape after alias resolution and _L/_R splitting."""
     coeffs = pack.coefficients(spec.subject.identity, spec.expression.weights)
@@ -64,7 +65,7 @@ def face_model_entry(spec: SampleSpec, pack: Any) -> dict[str, Any]:
 
 def build_metadata(
     spec: SampleSpec,
-    pack: Any,
+    pack: FacePack,
     posed: Posed,
     labels: Labels,
     *,
@@ -128,8 +129,12 @@ def build_metadata(
                    "adaptive_threshold": float(spec.render.adaptive_threshold),
                    "max_bounces": spec.render.max_bounces, "light_tree": spec.render.light_tree,
                    "light_tree_used": light_tree_enabled(spec.render.light_tree, spec.lights)},
-        "depth": {"kind": "planar camera z", "units": "mm", "no_surface": 0.0},
+        "depth": {"kind": "planar camera z", "units": "mm", "no_surface": 0.0,
+                  "includes": ["head", *labels.groom_parts],
+                  **({"face_only_channel": "face.Z"} if labels.depth_face is not None else {})},
     }
+    if spec.subject.groom is not None:
+        meta["groom"] = spec.subject.groom.model_dump(mode="json")
     if len(lm.uv) == 68:  # packs without a landmark mapping have none to write
         meta["landmarks_68"] = {**_points_entry(lm, pack.landmarks_68), "order": LANDMARK_ORDER}
     meta["face_box"] = {

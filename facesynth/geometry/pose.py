@@ -7,10 +7,10 @@ frame (docs/internals.md, "Frames").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from facesynth.assets.pack import FacePack
 from facesynth.errors import UserError
 from facesynth.geometry.camera import Camera, camera_from_spec
 from facesynth.sampling.spec import SampleSpec
@@ -90,7 +90,7 @@ class Posed:
         return v @ self.model_to_camera[:3, :3].T + self.model_to_camera[:3, 3]
 
 
-def pose_sample(spec: SampleSpec, pack: Any) -> Posed:
+def pose_sample(spec: SampleSpec, pack: FacePack) -> Posed:
     """Camera and head transforms of one sample; `pack` supplies `pivot_mm` (model frame)."""
     hp = spec.head_pose
     for field in ("yaw_deg", "pitch_deg", "roll_deg"):

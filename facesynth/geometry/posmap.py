@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import ndimage
 
+from facesynth.assets.pack import FacePack
 from facesynth.errors import UserError
 from facesynth.geometry.camera import Camera
 from facesynth.geometry.raster import Raster, rasterize_screen
@@ -70,7 +70,7 @@ def apply_transform(transform: np.ndarray, xy: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def _uv_raster(pack: Any, size: int) -> tuple[Raster, np.ndarray]:
+def _uv_raster(pack: FacePack, size: int) -> tuple[Raster, np.ndarray]:
     """The face-area triangles rasterised in UV space: depends on the pack only, so cached."""
     face_tris = np.flatnonzero(np.asarray(pack.face_area)[pack.tri_polygon])
     if len(face_tris) == 0:
@@ -89,7 +89,7 @@ def _uv_raster(pack: Any, size: int) -> tuple[Raster, np.ndarray]:
 
 
 def compute_posmap(
-    pack: Any,
+    pack: FacePack,
     vertices_cam: np.ndarray,
     camera: Camera,
     landmarks_uv: np.ndarray,

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from facesynth.io.compare import compare_datasets
 from facesynth.io.dataset import Dataset, Landmarks, Sample, open_dataset
 from facesynth.io.export import export_webdataset
 from facesynth.io.store import DatasetWriter
@@ -16,6 +17,7 @@ __all__ = [
     "Landmarks",
     "Sample",
     "VerifyReport",
+    "compare_datasets",
     "export_webdataset",
     "open_dataset",
     "verify",

@@ -35,7 +35,8 @@ def encode_png(array: np.ndarray) -> bytes:
     if a.dtype == np.uint8:
         image = Image.fromarray(a, mode=_PNG_MODES[(a.dtype, channels)])
         buf = io.BytesIO()
-        # compress_level 6: PIL's default, but stated so files stay byte-identical across versions.
+        # compress_level 6, stated: PIL's default could change. The bytes still depend on the zlib build
+        # Pillow links (zlib-ng in its wheels), so determinism is promised for decoded pixels (io/compare.py).
         image.save(buf, format="PNG", compress_level=6)
         return buf.getvalue()
     if a.dtype == np.uint16:

@@ -6,6 +6,7 @@ exits 2; a failed verification exits 1; neither prints a traceback.
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +15,11 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from facesynth.errors import FacesynthError, UserError
+from facesynth.io.export_formats import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
+# typer shows an Enum as a choice and refuses other values with exit code 2.
+ExportFormat = enum.Enum("ExportFormat", {name: name for name in FORMATS}, type=str)
 
 
 def _friendly(fn: F) -> F:
@@ -31,16 +35,22 @@ def _friendly(fn: F) -> F:
         except OSError as exc:
             typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
             raise typer.Exit(1) from None
+        except (KeyError, TypeError, ValueError) as exc:  # metadata of another shape than documented
+            typer.echo(f"error: a sample's metadata lacks or mistypes a field ({type(exc).__name__}: "
+                       f"{str(exc)[:120]}); run `facesynth verify` on the dataset", err=True)
+            raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 @_friendly
 def verify_cmd(
-    directory: Annotated[Path, typer.Argument(help="dataset directory")],
-    repair: Annotated[bool, typer.Option("--repair", help="delete broken samples so a resume re-renders them")] = False,
+    directory: Annotated[Path, typer.Argument(help="Dataset directory.")],
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Delete broken samples so a resume re-renders them.")
+    ] = False,
     quick: Annotated[
-        bool, typer.Option("--quick", help="check presence and sizes only (no sha256, no decoding)")
+        bool, typer.Option("--quick", help="Check presence and sizes only (no sha256, no decoding).")
     ] = False,
 ) -> None:
     """Check every sample (files, sizes, sha256, decoding), or every shard of an export; exit 1 when
@@ -64,29 +74,37 @@ def verify_cmd(
     report = verify(directory, repair=repair, deep=not quick)
     for sid, problem in sorted(report.corrupt.items()):
         typer.echo(f"corrupt {sid}: {problem}", err=True)
+    for sid, problem in sorted(report.foreign.items()):
+        typer.echo(f"foreign {sid}: {problem}", err=True)
+    for label, paths in (("temp file", report.stray_temp), ("orphan file", report.orphans)):
+        for path in paths[:20]:
+            typer.echo(f"{label}: {path}", err=True)
+        if len(paths) > 20:
+            typer.echo(f"... and {len(paths) - 20} more {label}s", err=True)
     for key, paths in sorted(report.duplicates.items()):
         typer.echo(f"duplicate {key}: {', '.join(paths)}", err=True)
     if report.missing:
         shown = ", ".join(map(str, report.missing[:20])) + (" ..." if len(report.missing) > 20 else "")
         typer.echo(f"missing indices: {shown}", err=True)
     typer.echo(report.summary())
-    if not report.passed:  # also after --repair: the deleted samples still need re-rendering
+    if not report.passed:  # also after --repair: what it found is reported, and deleted samples need rendering
         raise typer.Exit(1)
 
 
 @_friendly
 def export_cmd(
-    directory: Annotated[Path, typer.Argument(help="dataset directory")],
-    out: Annotated[Path, typer.Option("--out", help="folder for the shards")],
-    shard_size: Annotated[int, typer.Option("--shard-size", help="samples per shard")] = 1000,
-    format: Annotated[str, typer.Option("--format", help="webdataset, or coco (keypoints JSON beside the images)")] = (
-        "webdataset"),
-    keypoints: Annotated[int, typer.Option("--keypoints", help="COCO: 68 (iBUG) or 70 (with the two pupils)")] = 68,
+    directory: Annotated[Path, typer.Argument(help="Dataset directory.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the shards (or the COCO export).")],
+    shard_size: Annotated[int, typer.Option("--shard-size", help="Samples per shard.")] = 1000,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="WebDataset shards, or COCO keypoints JSON beside the images.")
+    ] = ExportFormat(FORMATS[0]),
+    keypoints: Annotated[int, typer.Option("--keypoints", help="COCO: 68 (iBUG) or 70 (with the two pupils).")] = 68,
 ) -> None:
     """Write WebDataset tar shards per split, dataset_info.json and a dataset card (or COCO keypoints)."""
     from facesynth.io.export import export_webdataset
 
-    if format == "coco":
+    if format.value == "coco":
         from facesynth.io.coco import export_coco
 
         coco = export_coco(directory, out, keypoints=keypoints)
@@ -94,15 +112,15 @@ def export_cmd(
         return
     if keypoints != 68:
         raise UserError("--keypoints applies to --format coco only")
-    info = export_webdataset(directory, out, shard_size=shard_size, format=format)
+    info = export_webdataset(directory, out, shard_size=shard_size, format=format.value)
     splits = ", ".join(f"{name} {count}" for name, count in info["splits"].items())
     typer.echo(f"{out}: {info['samples']} samples in {len(info['shards'])} shards ({splits})")
 
 
 @_friendly
 def stats_cmd(
-    directory: Annotated[Path, typer.Argument(help="dataset directory or shards")],
-    out: Annotated[Path, typer.Option("--out", help="report folder")],
+    directory: Annotated[Path, typer.Argument(help="Dataset directory or folder of shards.")],
+    out: Annotated[Path, typer.Option("--out", help="Report folder.")],
 ) -> None:
     """Histograms of pose, camera, expressions, lights, skin tone; contact sheet; summary.json."""
     from facesynth.io.stats import write_report
@@ -113,9 +131,9 @@ def stats_cmd(
 
 @_friendly
 def inspect_cmd(
-    directory: Annotated[Path, typer.Argument(help="dataset directory or shards")],
-    sample_id: Annotated[str, typer.Argument(help="sample id, e.g. 000042")],
-    out: Annotated[Path, typer.Option("--out", help="PNG to write")],
+    directory: Annotated[Path, typer.Argument(help="Dataset directory or folder of shards.")],
+    sample_id: Annotated[str, typer.Argument(help="Sample id, e.g. 000042.")],
+    out: Annotated[Path, typer.Option("--out", help="PNG file to write.")],
 ) -> None:
     """Draw one sample's landmarks, mask, depth and position map side by side."""
     from facesynth.io.inspect import inspect_sample

@@ -7,16 +7,16 @@ whose arrays are decoded on first access.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from facesynth.errors import UserError
-from facesynth.io import codecs, metafields
+from facesynth.io import codecs, metafields, query
 from facesynth.io.batches import iter_batches
 from facesynth.io.shards import check_shard_files, read_info
 from facesynth.io.sources import Entry, FileRef, find_source, scan_directory, scan_shards
@@ -46,7 +46,15 @@ class Sample:
 
     @cached_property
     def meta(self) -> dict[str, Any]:
-        return codecs.decode_json(self._entry.meta_ref.read())
+        ref = self._entry.meta_ref
+        try:
+            meta = codecs.decode_json(ref.read())
+        except (OSError, ValueError) as exc:
+            raise DatasetReadError(f"sample {self.id}: metadata {_name(ref)} cannot be read ({_why(exc)}); "
+                                   "run `facesynth verify`") from None
+        if not isinstance(meta, dict):
+            raise DatasetReadError(f"sample {self.id}: metadata {_name(ref)} is not a JSON object")
+        return meta
 
     @property
     def expression_weights(self) -> dict[str, float]:
@@ -64,27 +72,61 @@ class Sample:
 
     def read(self, kind: str) -> bytes:
         """The raw bytes of one file."""
-        return self._ref(kind).read()
+        ref = self._ref(kind)
+        try:
+            return ref.read()
+        except OSError as exc:
+            raise DatasetReadError(f"sample {self.id}: {_name(ref)} cannot be read ({_why(exc)}); "
+                                   "run `facesynth verify`") from None
+
+    def _decode(self, kind: str, decoder: Callable[[bytes], Any]) -> Any:
+        """A decoded file; a damaged one is a DatasetReadError naming the file and the sample."""
+        data = self.read(kind)
+        try:
+            return decoder(data)
+        except Exception as exc:  # any decoder failure means the file is damaged
+            raise DatasetReadError(f"sample {self.id}: {_name(self._ref(kind))} does not decode ({_why(exc)}); "
+                                   "run `facesynth verify`") from None
+
+    def decoded(self, kind: str) -> Any:
+        """One output by its kind name: the attribute of that name (`rgb`, `depth`, `masks`, ...),
+        or the raw bytes for a kind that has no decoded attribute."""
+        attr = getattr(type(self), query.kinds([kind])[0], None)
+        return getattr(self, kind) if isinstance(attr, cached_property | property) else self.read(kind)
 
     def _ref(self, kind: str) -> FileRef:
         try:
             return self._entry.files[kind]
         except KeyError:
+            query.kinds([kind])  # a typo is named as one, not as a missing file
             have = ", ".join(self.kinds) or "none"
             raise UserError(f"sample {self.id} has no {kind!r} output (it has: {have})") from None
 
     def _exr(self, kind: str) -> dict[str, np.ndarray]:
-        return codecs.decode_exr(self.read(kind))
+        return self._decode(kind, codecs.decode_exr)
+
+    @cached_property
+    def rgb_full(self) -> np.ndarray:
+        """The RGB file at full precision: uint8 or uint16 (`render.rgb_bit_depth`), HxWx3, or HxWx4
+        when it has alpha (`background.kind: transparent`)."""
+        return self._decode("rgb", codecs.decode_png)
 
     @cached_property
     def rgb(self) -> np.ndarray:
-        """uint8 HxWx3 (16-bit files are scaled, alpha dropped; see `read('rgb')` for the raw file)."""
-        return _to_rgb8(codecs.decode_png(self.read("rgb")))
+        """uint8 HxWx3 for display and 8-bit loaders (16-bit scaled, alpha dropped; see `rgb_full`)."""
+        return _to_rgb8(self.rgb_full)
 
     @cached_property
     def depth(self) -> np.ndarray:
         """float32 HxW, mm, planar depth, 0 = no surface."""
         return self._exr("depth")["Z"]
+
+    @cached_property
+    def depth_face(self) -> np.ndarray:
+        """float32 HxW, mm: the head alone, without hair, brows, beard, glasses or headwear
+        (equal to `depth` for samples without a groom)."""
+        ch = self._exr("depth")
+        return ch.get("face.Z", ch["Z"])
 
     @cached_property
     def normals(self) -> np.ndarray:
@@ -98,13 +140,13 @@ class Sample:
         return self._exr("posmap")
 
     @cached_property
-    def mask(self) -> np.ndarray:
-        """uint8 HxW region ids, 0 = background."""
-        return codecs.decode_png(self.read("masks"))
+    def masks(self) -> np.ndarray:
+        """uint8 HxW region ids, 0 = background (the output kind `masks`)."""
+        return self._decode("masks", codecs.decode_png)
 
     @cached_property
     def crop(self) -> np.ndarray:
-        return _to_rgb8(codecs.decode_png(self.read("crop")))
+        return _to_rgb8(self._decode("crop", codecs.decode_png))
 
     @property
     def mesh(self) -> bytes:
@@ -133,6 +175,20 @@ class Sample:
         return Landmarks(*metafields.points(self.meta, "pupils"))
 
 
+class DatasetReadError(UserError):
+    """A file of a dataset is missing or damaged (names the sample and the file): exit 2, the
+    dataset given is the input to fix (`facesynth verify --repair`, then render again)."""
+
+
+def _name(ref: FileRef) -> str:
+    return str(ref.path) if ref.offset is None else f"{ref.path} (tar member at byte {ref.offset})"
+
+
+def _why(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text.splitlines()[0][:160] if text else type(exc).__name__
+
+
 def _to_rgb8(a: np.ndarray) -> np.ndarray:
     if a.ndim == 2:
         a = np.repeat(a[:, :, None], 3, axis=2)
@@ -142,16 +198,8 @@ def _to_rgb8(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def _matches(value: Any, wanted: Any) -> bool:
-    if wanted is None:
-        return True
-    if isinstance(wanted, str | int):
-        return value == wanted
-    return value in set(wanted)
-
-
 class Dataset(Sequence[Sample]):
-    """Samples in index order; `filter` returns a smaller Dataset over the same files."""
+    """Samples in index order; `ds[a:b]` and `filter` give a smaller Dataset over the same files."""
 
     def __init__(self, path: Path, kind: str, entries: list[Entry], recipe_text: str | None) -> None:
         self.path = path
@@ -164,9 +212,23 @@ class Dataset(Sequence[Sample]):
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __getitem__(self, i: int) -> Sample:  # type: ignore[override]
-        if not isinstance(i, int | np.integer):
-            raise TypeError("Dataset indices are integers (use filter() for subsets)")
+    def __repr__(self) -> str:
+        # Cheap on any size: the entries already know ids and kinds, no metadata is parsed.
+        kinds = sorted({k for e in self._entries for k in e.files})
+        span = f", ids={self._entries[0].id}..{self._entries[-1].id}" if self._entries else ""
+        return f"Dataset({str(self.path)!r}, source={self.source_kind}, samples={len(self)}{span}, kinds={kinds})"
+
+    @overload
+    def __getitem__(self, i: int) -> Sample: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Dataset: ...
+
+    def __getitem__(self, i: int | slice) -> Sample | Dataset:
+        if isinstance(i, slice):
+            return self._subset(self._entries[i])
+        if not isinstance(i, int | np.integer) or isinstance(i, bool):
+            raise TypeError(f"Dataset indices are integers or slices, not {type(i).__name__}")
         n = len(self._entries)
         if not -n <= i < n:
             raise IndexError(f"sample position {i} out of range for {n} samples")
@@ -177,6 +239,9 @@ class Dataset(Sequence[Sample]):
 
     def __iter__(self) -> Iterator[Sample]:
         return (self[i] for i in range(len(self)))
+
+    def _subset(self, entries: list[Entry]) -> Dataset:
+        return Dataset(self.path, self.source_kind, entries, self.recipe_text)
 
     @property
     def ids(self) -> list[str]:
@@ -204,43 +269,55 @@ class Dataset(Sequence[Sample]):
         yaw_deg: tuple[float, float] | None = None,
         subject: int | Iterable[int] | None = None,
     ) -> Dataset:
-        """Samples matching every given condition (yaw range inclusive, in degrees)."""
+        """Samples matching every given condition (yaw range inclusive, in degrees).
+
+        Unknown split or expression names raise `UserError`; expression aliases of the recipe
+        ('fear', 'surprised', ...) select their preset.
+        """
+        splits = None if split is None else query.splits(split)
+        expressions = None if expression is None else query.expressions(expression)
+        subjects = None if subject is None else _subject_ids(subject)
+        if yaw_deg is not None and not (len(yaw_deg) == 2 and yaw_deg[0] <= yaw_deg[1]):
+            raise UserError(f"yaw_deg must be a (low, high) pair with low <= high, got {yaw_deg!r}")
         keep = []
         for pos, entry in enumerate(self._entries):
             meta = self[pos].meta
-            fm = meta.get("face_model") or {}
             yaw = (meta.get("head_pose") or {}).get("yaw_deg")
-            if not (_matches(meta.get("split"), split) and _matches(fm.get("expression_name"), expression)):
+            if splits is not None and meta.get("split") not in splits:
                 continue
-            if not _matches(meta.get("subject_id"), subject):
+            if expressions is not None and (meta.get("face_model") or {}).get("expression_name") not in expressions:
+                continue
+            if subjects is not None and meta.get("subject_id") not in subjects:
                 continue
             if yaw_deg is not None and (yaw is None or not yaw_deg[0] <= yaw <= yaw_deg[1]):
                 continue
             keep.append(entry)
-        return Dataset(self.path, self.source_kind, keep, self.recipe_text)
+        return self._subset(keep)
 
     def iter_arrays(self, kinds: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
-        """Plain dicts of numpy arrays (no torch): id, index, meta and one key per decoded output.
+        """Plain dicts of numpy arrays (no torch): id, index, meta and one key per output kind.
 
-        Keys: rgb, depth, normals, mask, crop, posmap (dict), landmarks_2d/_3d/_visible when present.
+        Keys are the output kinds (rgb, depth, normals, masks, crop, posmap as a dict of channels,
+        mesh as PLY bytes), plus landmarks_2d/_3d/_visible when the metadata has them. `kinds`
+        defaults to each sample's own; an unknown kind raises `UserError`, and so does a sample
+        that lacks a kind asked for.
         """
-        attrs = {
-            "rgb": "rgb",
-            "depth": "depth",
-            "normals": "normals",
-            "masks": "mask",
-            "crop": "crop",
-            "posmap": "posmap",
-        }
+        wanted = None if kinds is None else query.kinds(kinds)
         for sample in self:
             item: dict[str, Any] = {"id": sample.id, "index": sample.index, "meta": sample.meta}
-            for kind in kinds if kinds is not None else sample.kinds:
-                if kind in attrs:
-                    item[attrs[kind]] = getattr(sample, attrs[kind])
+            for kind in wanted if wanted is not None else sample.kinds:
+                item[kind] = sample.decoded(kind)
             if "landmarks_68" in sample.meta:
                 lm = sample.landmarks
                 item.update(landmarks_2d=lm.xy, landmarks_3d=lm.xyz, landmarks_visible=lm.visible)
             yield item
+
+
+def _subject_ids(subject: int | Iterable[int]) -> set[int]:
+    values = [subject] if isinstance(subject, int | np.integer | str) else list(subject)
+    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values):
+        raise UserError(f"subject takes subject ids (integers), got {subject!r}")
+    return {int(v) for v in values}
 
 
 def open_dataset(path: str | os.PathLike[str]) -> Dataset:

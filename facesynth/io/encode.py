@@ -38,6 +38,14 @@ def encode_output(kind: str, value: Any, sample_id: str) -> tuple[bytes, dict[st
     if kind == "masks":
         a = _array(value, kind, sample_id, (np.uint8,), "HxW")
         return codecs.encode_png(a), {"shape": list(a.shape), "channels": ["region"], "dtype": "uint8"}
+    if kind == "depth" and isinstance(value, dict):  # Z plus extra planes (face.Z: the head alone)
+        if "Z" not in value:
+            raise UserError(f"sample {sample_id}: output 'depth' channels need 'Z', got {', '.join(map(str, value))}")
+        planes = {str(k): _array(v, f"depth[{k}]", sample_id, (np.float32,), "HxW") for k, v in value.items()}
+        if len({p.shape for p in planes.values()}) != 1:
+            raise UserError(f"sample {sample_id}: depth channels differ in shape")
+        return codecs.encode_exr(planes), {"shape": list(planes["Z"].shape), "channels": sorted(planes),
+                                           "dtype": "float32"}
     if kind in EXR_CHANNELS:
         shape = "HxW" if kind == "depth" else "HxWx3"
         a = _array(value, kind, sample_id, (np.float32,), shape)

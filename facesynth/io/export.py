@@ -22,11 +22,11 @@ from facesynth.errors import UserError
 from facesynth.io import codecs
 from facesynth.io.card import dataset_card
 from facesynth.io.dataset import open_dataset
+from facesynth.io.export_formats import FORMATS
 from facesynth.io.layout import KINDS, file_name
 from facesynth.io.licences import collect_licences
 from facesynth.io.store import DATASET_FILE, RECIPE_FILE, read_meta, sha256_hex
 
-FORMATS = ("webdataset", "coco")
 SHARD_PATTERN = "{split}-{number:06d}.tar"
 LABEL_KEYS = ("landmarks_68", "dense_landmarks", "pupils", "face_box")  # labels in the metadata JSON
 T = TypeVar("T")

@@ -44,7 +44,7 @@ def render_inspection(sample: Sample, out_path: Path) -> Path:
         ax.legend(loc="lower right", fontsize=7, framealpha=0.7)
     for ax, kind in zip(axes[1:], panels[1:], strict=True):
         if kind == "masks":
-            mask = sample.mask
+            mask = sample.masks
             ax.imshow(rgb)
             overlay = np.ma.masked_where(mask == 0, mask)
             im = ax.imshow(overlay, cmap="tab20", alpha=0.55, interpolation="nearest", vmin=0, vmax=20)

@@ -18,8 +18,10 @@ from facesynth.atomic import is_temporary
 from facesynth.errors import UserError
 from facesynth.io import codecs
 from facesynth.io.layout import KINDS, REQUIRED_META_KEYS, file_name, subdir_name
-from facesynth.io.store import RECIPE_FILE, read_index, read_meta, sha256_hex
+from facesynth.io.locks import LOCK_DIR
+from facesynth.io.store import DATASET_FILE, RECIPE_FILE, index_sha256, read_meta, sha256_hex
 from facesynth.outputs import READABLE_META_VERSIONS
+from facesynth.recipe import bounded_yaml
 
 
 @dataclass
@@ -37,15 +39,21 @@ class VerifyReport:
     """sample files no metadata lists (left by a kill before the JSON was written)."""
     expected: int | None = None
     repaired: list[str] = field(default_factory=list)
+    foreign: dict[str, str] = field(default_factory=dict)
+    """sample id -> why it belongs to another recipe or format version than the dataset's."""
 
     @property
     def passed(self) -> bool:
-        return not (self.corrupt or self.missing or self.duplicates)
+        """True only when verify found nothing at all: temp and orphan files count too (a dataset
+        with leftovers of a killed writer, or a writer still at work, is not finished)."""
+        return not (self.corrupt or self.missing or self.duplicates or self.stray_temp or self.orphans
+                    or self.foreign)
 
     def summary(self) -> str:
         exp = f"/{self.expected}" if self.expected is not None else ""
+        foreign = f", {len(self.foreign)} of another recipe or version" if self.foreign else ""
         return (
-            f"{self.root}: {len(self.ok)}{exp} samples ok, {len(self.corrupt)} corrupt, {len(self.missing)} "
+            f"{self.root}: {len(self.ok)}{exp} samples ok, {len(self.corrupt)} corrupt{foreign}, {len(self.missing)} "
             f"missing, {len(self.duplicates)} duplicated, {len(self.stray_temp)} temp files, "
             f"{len(self.orphans)} orphan files" + (f", repaired {len(self.repaired)}" if self.repaired else "")
         )
@@ -57,8 +65,8 @@ def expected_count(root: Path) -> int | None:
     if not path.exists():
         return None
     try:
-        recipe = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        recipe = bounded_yaml.safe_load(path.read_text(encoding="utf-8"), str(path))
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
         raise UserError(f"{path}: not readable YAML ({exc.__class__.__name__})") from exc
     if not isinstance(recipe, dict):
         return None
@@ -121,13 +129,24 @@ def _check_file(folder: Path, sid: str, kind: str, desc: Any, deep: bool) -> str
     return None
 
 
-def _index_sha256(root: Path) -> dict[str, set[str]]:
-    """id -> sha256s of its metadata JSON recorded by writers (the JSON cannot checksum itself)."""
-    out: dict[str, set[str]] = {}
-    for entry in read_index(root):
-        if isinstance(entry.get("sha256"), str):
-            out.setdefault(entry["id"], set()).add(entry["sha256"])
-    return out
+def _dataset_identity(root: Path) -> dict[str, Any]:
+    """What every sample must agree with: the sha256 of recipe.yaml and dataset.json's facesynth
+    version. (Its meta_version is not compared: the writer never resumes a dataset of another
+    schema, and readers accept every readable version, checked by `check_sample`.)"""
+    want: dict[str, Any] = {"recipe_sha256": sha256_hex((root / RECIPE_FILE).read_bytes())}
+    info = read_meta(root / DATASET_FILE) or {}
+    if "facesynth_version" in info:
+        want["facesynth_version"] = info["facesynth_version"]
+    return want
+
+
+def _foreign(meta: dict[str, Any], want: dict[str, Any]) -> str | None:
+    """Why a sound sample does not belong to this dataset, or None."""
+    for key, value in want.items():
+        if (key in meta and meta[key] != value) or (key == "recipe_sha256" and key not in meta):
+            got = str(meta.get(key))[:80]
+            return f"{key} {got} is not the dataset's {value}"
+    return None
 
 
 def verify(root: str | os.PathLike[str], repair: bool = False, *, deep: bool = True) -> VerifyReport:
@@ -141,7 +160,10 @@ def verify(root: str | os.PathLike[str], repair: bool = False, *, deep: bool = T
     listed: set[Path] = set()
     broken: list[Path] = []
     corrupt_indices: set[int] = set()
-    indexed = _index_sha256(root)
+    indexed = index_sha256(root)
+    want = _dataset_identity(root)
+    report.stray_temp.extend(p for folder in (root, root / "index", root / LOCK_DIR) if folder.is_dir()
+                             for p in sorted(folder.iterdir()) if is_temporary(p.name))
     for folder in sorted(p for p in (root / "samples").glob("*") if p.is_dir()):
         names = sorted(os.listdir(folder))
         for name in names:
@@ -163,6 +185,12 @@ def verify(root: str | os.PathLike[str], repair: bool = False, *, deep: bool = T
                     broken.append(path)
                     corrupt_indices.add(meta["index"])
                     continue
+                why = _foreign(meta, want)
+                if why:
+                    report.foreign[sid] = why
+                    broken.append(path)
+                    corrupt_indices.add(meta["index"])
+                    continue
                 report.ok.append(sid)
                 by_index.setdefault(meta["index"], []).append(path)
                 by_id.setdefault(sid, []).append(path)
@@ -171,7 +199,7 @@ def verify(root: str | os.PathLike[str], repair: bool = False, *, deep: bool = T
             path = folder / name
             if not is_temporary(name) and not name.endswith(".json") and path not in listed:
                 sid = name.split(".", 1)[0]
-                if sid not in report.corrupt:
+                if sid not in report.corrupt and sid not in report.foreign:
                     report.orphans.append(path)
     for key, paths in [
         *((f"index {i}", p) for i, p in by_index.items()),

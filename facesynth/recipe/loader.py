@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import stat
 import types
 import typing
 from collections.abc import Iterator
@@ -15,18 +16,26 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from facesynth.errors import UserError
+from facesynth.errors import UserError, quoted
+from facesynth.recipe import bounded_yaml
+from facesynth.recipe.images import image_problem
 from facesynth.recipe.schema import CharacterFile, Recipe
 
 Loc = tuple[str | int, ...]
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".bmp", ".webp")
 HDRI_SUFFIXES = (".exr", ".hdr")
+MAX_PROBLEMS = 50
 
 
 class RecipeError(UserError):
     """One or more problems in a recipe; `str()` is the first one plus a count of the rest."""
 
     def __init__(self, problems: list[str]):
+        # bounded output for hostile input: each problem cut to a line, at most MAX_PROBLEMS of them
+        cut = [p if len(p) <= 400 else p[:400] + "..." for p in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:
+            cut.append(f"... and {len(problems) - MAX_PROBLEMS} more problems")
+        problems = cut
         self.problems = problems
         more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
         super().__init__(problems[0] + more)
@@ -60,6 +69,12 @@ def load_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     if path.is_dir():
         raise RecipeError([f"{name}: is a directory, not a recipe file"])
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise RecipeError([f"{name}: not a regular file"])
+        if info.st_size > bounded_yaml.MAX_BYTES:
+            raise RecipeError([f"{name}: {info.st_size:,} bytes is too large for a recipe "
+                               f"(at most {bounded_yaml.MAX_BYTES:,})"])
         raw = path.read_bytes()
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -88,13 +103,16 @@ def parse_recipe(text: str, source: str = "<recipe>") -> Recipe:
     """Validate recipe text (no file checks)."""
     if not text.strip():
         raise RecipeError([f"{source}: the file is empty; a recipe needs at least 'name' and 'samples'"])
-    lines = _line_map(text, source)
+    root = _compose(text, source)
+    lines = _line_map_of(root, source)
     try:
-        data = yaml.safe_load(text)
+        data = bounded_yaml.construct(root)
     except yaml.MarkedYAMLError as exc:
         raise RecipeError([_yaml_message(exc, source)]) from None
     except yaml.YAMLError as exc:
-        raise RecipeError([f"{source}: YAML error: {exc}"]) from None
+        raise RecipeError([f"{source}: YAML error: {str(exc)[:300]}"]) from None
+    except (ValueError, OverflowError) as exc:  # e.g. an int of 5000 digits, a date like 2024-13-45
+        raise RecipeError([f"{source}: YAML error: a value cannot be read: {str(exc)[:200]}"]) from None
     if data is None:
         raise RecipeError([f"{source}: the file holds no recipe (only comments?)"])
     if not isinstance(data, dict):
@@ -111,20 +129,23 @@ def parse_recipe(text: str, source: str = "<recipe>") -> Recipe:
 def apply_overrides(text: str, overrides: list[str] | tuple[str, ...], source: str) -> str:
     """Merge `a.b.c=value` overrides into the recipe's YAML and return the new YAML text."""
     parse_recipe(text, source)  # the file itself must be valid first, with its own line numbers
-    data = yaml.safe_load(text)
+    data = bounded_yaml.safe_load(text, source)
     for item in overrides:
         key, sep, value = item.partition("=")
+        shown = quoted(item)
         if not sep or not key.strip():
-            raise RecipeError([f"--set {item!r}: expected FIELD.PATH=VALUE, e.g. camera.resolution=96x128"])
+            raise RecipeError([f"--set {shown}: expected FIELD.PATH=VALUE, e.g. camera.resolution=96x128"])
         try:
-            parsed = yaml.safe_load(value)
+            parsed = bounded_yaml.safe_load(value, f"--set {shown}")
+        except bounded_yaml.YamlLimitError as exc:
+            raise RecipeError([str(exc)]) from None
         except yaml.YAMLError:
-            raise RecipeError([f"--set {item!r}: the value is not valid YAML"]) from None
+            raise RecipeError([f"--set {shown}: the value is not valid YAML"]) from None
         node = data
         parts = key.strip().split(".")
         for part in parts[:-1]:
             if not isinstance(node.get(part, {}), dict):
-                raise RecipeError([f"--set {item!r}: '{part}' is not a section"])
+                raise RecipeError([f"--set {shown}: '{part[:40]}' is not a section"])
             node = node.setdefault(part, {})
         node[parts[-1]] = parsed
     header = f"# {Path(source).name} with overrides: {'; '.join(overrides)}\n"
@@ -133,12 +154,25 @@ def apply_overrides(text: str, overrides: list[str] | tuple[str, ...], source: s
 
 # -- YAML positions -----------------------------------------------------------------------------
 
-def _line_map(text: str, source: str) -> dict[Loc, int]:
-    """Path of every key and item in the YAML -> 1-based line; duplicate keys are refused."""
+def _compose(text: str, source: str) -> yaml.Node | None:
+    """The checked node graph (bounded: see bounded_yaml), YAML errors as one RecipeError line."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        return bounded_yaml.compose(text, source)
+    except bounded_yaml.YamlLimitError as exc:
+        raise RecipeError([str(exc)]) from None
     except yaml.MarkedYAMLError as exc:
         raise RecipeError([_yaml_message(exc, source)]) from None
+    except yaml.YAMLError as exc:
+        raise RecipeError([f"{source}: YAML error: {str(exc)[:300]}"]) from None
+
+
+def _line_map(text: str, source: str) -> dict[Loc, int]:
+    """Path of every key and item in the YAML -> 1-based line; duplicate keys are refused."""
+    return _line_map_of(_compose(text, source), source)
+
+
+def _line_map_of(root: yaml.Node | None, source: str) -> dict[Loc, int]:
+    """The line map of a composed graph (its expansion is bounded, so walking it as a tree is too)."""
     lines: dict[Loc, int] = {}
 
     def walk(node: yaml.Node, loc: Loc) -> None:
@@ -148,7 +182,7 @@ def _line_map(text: str, source: str) -> dict[Loc, int]:
                 key = str(key_node.value)
                 if key in seen:
                     raise RecipeError([f"{source}:{key_node.start_mark.line + 1}: "
-                                       f"{_dotted((*loc, key))}: duplicate key '{key}'"])
+                                       f"{_dotted((*loc, key))[:200]}: duplicate key {quoted(key, 60)}"])
                 seen.add(key)
                 lines[(*loc, key)] = key_node.start_mark.line + 1
                 walk(value_node, (*loc, key))
@@ -209,10 +243,10 @@ def _message(err: Any) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "literal_error":
-        return f"{msg}, got {err.get('input')!r}"
+        return f"{msg}, got {quoted(err.get('input'), 60)}"
     if kind in ("int_parsing", "float_parsing", "int_type", "float_type", "bool_parsing", "string_type",
                 "model_type", "list_type", "dict_type", "bool_type", "int_from_float"):
-        return f"{msg}, got {err.get('input')!r}"
+        return f"{msg}, got {quoted(err.get('input'), 60)}"
     return msg
 
 
@@ -273,36 +307,67 @@ def _dedupe(items: list[str]) -> list[str]:
 # -- files the recipe points at -----------------------------------------------------------------
 
 def _check_paths(loaded: LoadedRecipe, lines: dict[Loc, int]) -> Iterator[tuple[Loc, str]]:
+    """Every file the recipe names exists and is what it claims: images decode (header only)."""
     r = loaded.recipe
     for i, entry in enumerate(r.environment.hdri):
         if entry.startswith("builtin:"):
             continue
         p = loaded.resolve(entry)
+        loc = ("environment", "hdri", i)
         if not p.exists():
-            yield ("environment", "hdri", i), f"no such file or directory: {entry}"
-        elif p.is_dir() and not list_images(p, HDRI_SUFFIXES):
-            yield ("environment", "hdri", i), f"directory holds no .exr/.hdr files: {entry}"
-        elif p.is_file() and p.suffix.lower() not in HDRI_SUFFIXES:
-            yield ("environment", "hdri", i), f"not an .exr/.hdr file: {entry}"
+            yield loc, f"no such file or directory: {entry}"
+        elif p.is_dir():
+            found = list_images(p, HDRI_SUFFIXES)
+            if not found:
+                yield loc, f"directory holds no .exr/.hdr files: {entry}"
+            yield from _images(loc, found)
+        elif p.suffix.lower() not in HDRI_SUFFIXES:
+            yield loc, f"not an .exr/.hdr file: {entry}"
+        else:
+            yield from _images(loc, [p])
     bg = r.background
-    if bg.kind == "image" and bg.source and not loaded.resolve(bg.source).is_file():
-        yield ("background", "source"), f"no such image file: {bg.source}"
+    if bg.kind == "image" and bg.source:
+        p = loaded.resolve(bg.source)
+        if not p.exists():
+            yield ("background", "source"), f"no such image file: {bg.source}"
+        else:
+            yield from _images(("background", "source"), [p])
     if bg.kind == "image_dir" and bg.source:
         p = loaded.resolve(bg.source)
         if not p.is_dir():
             yield ("background", "source"), f"no such directory: {bg.source}"
-        elif not list_images(p, IMAGE_SUFFIXES):
-            yield ("background", "source"), f"directory holds no images: {bg.source}"
+        else:
+            found = list_images(p, IMAGE_SUFFIXES)
+            if not found:
+                yield ("background", "source"), f"directory holds no images: {bg.source}"
+            yield from _images(("background", "source"), found)
     fm = r.subjects.face_model
-    if isinstance(fm, CharacterFile) and not loaded.resolve(fm.path).is_file():
-        yield ("subjects", "face_model", "path"), f"no such character file: {fm.path}"
+    if isinstance(fm, CharacterFile):
+        p = loaded.resolve(fm.path)
+        if not p.exists():
+            yield ("subjects", "face_model", "path"), f"no such character file: {fm.path}"
+        elif not p.is_file() or not stat.S_ISREG(p.stat().st_mode):
+            yield ("subjects", "face_model", "path"), f"not a regular file: {fm.path}"
     for i, tex in enumerate(r.subjects.textures):
         for kind in ("albedo", "normal", "roughness"):
             value = getattr(tex, kind)
-            if value and not loaded.resolve(value).is_file():
+            if not value:
+                continue
+            p = loaded.resolve(value)
+            if not p.exists():
                 yield ("subjects", "textures", i, kind), f"no such texture file: {value}"
+            else:
+                yield from _images(("subjects", "textures", i, kind), [p])
+
+
+def _images(loc: Loc, paths: list[Path]) -> Iterator[tuple[Loc, str]]:
+    for path in paths:
+        problem = image_problem(path)
+        if problem:
+            yield loc, f"{path}: {problem}"
 
 
 def list_images(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
     """Image files directly inside `directory`, sorted by name (deterministic choice by index)."""
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+    # not only regular files: a FIFO or device named like an image is reported, never opened
+    return sorted(p for p in directory.iterdir() if p.suffix.lower() in suffixes and not p.is_dir())

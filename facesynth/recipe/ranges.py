@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+MAX_LATTICE_POINTS = 1_000_000
+
 
 class Range(BaseModel):
     """A closed interval [min, max]; `step` puts the values on a lattice min + k·step."""
@@ -57,18 +59,32 @@ class Range(BaseModel):
             raise ValueError(f"values must be at most {_fmt(self.upper)}, got maximum {_fmt(self.max)}")
         if self.step is not None and not (self.step > 0 and math.isfinite(self.step)):
             raise ValueError(f"step must be a positive number, got {self.step}")
+        if self.step is not None and (self.max - self.min) / self.step + 1 > MAX_LATTICE_POINTS:
+            # what a tiny step implies is what grid mode enumerates: bound it, not the bytes of the recipe
+            points = (self.max - self.min) / self.step + 1
+            raise ValueError(f"step {self.step:g} puts {points:.3g} values between {_fmt(self.min)} and "
+                             f"{_fmt(self.max)}; at most {MAX_LATTICE_POINTS:,} (use a larger step)")
         return self
 
     @property
     def is_fixed(self) -> bool:
         return self.min == self.max
 
+    def lattice_size(self) -> int:
+        """How many values min + k·step lie inside [min, max] (with a step)."""
+        assert self.step is not None
+        return math.floor((self.max - self.min) / self.step + 1e-9) + 1
+
+    def lattice_value(self, k: int) -> float:
+        """The k-th lattice value, without building the list."""
+        assert self.step is not None
+        return self.min + k * self.step
+
     def lattice(self) -> list[float]:
         """The values min + k·step inside [min, max] (just [min, max] ends if no step)."""
         if self.step is None:
             return [self.min] if self.is_fixed else [self.min, self.max]
-        n = math.floor((self.max - self.min) / self.step + 1e-9)
-        return [self.min + k * self.step for k in range(n + 1)]
+        return [self.lattice_value(k) for k in range(self.lattice_size())]
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
+from facesynth import arkit
 from facesynth.outputs import OUTPUT_KINDS as OUTPUT_KIND_TABLE
 from facesynth.outputs import RECIPE_OUTPUTS
 from facesynth.recipe import presets
@@ -30,6 +31,7 @@ from facesynth.recipe.ranges import (
     Unit,
     YawDeg,
 )
+from facesynth.recipe.schema_hair import Groom
 
 SCHEMA_VERSION = 1
 OUTPUT_KINDS = RECIPE_OUTPUTS
@@ -125,6 +127,7 @@ class Subjects(_Section):
                                  (0.25, 0.35, 0.2), (0.4, 0.3, 0.15)],
         min_length=1, description="Linear RGB iris colours, one drawn per subject.")
     textures: list[SubjectTextures] = Field(default_factory=list)
+    groom: Groom = Field(default_factory=Groom, description="Hair, brows, beards, lashes, glasses, headwear.")
 
     @field_validator("face_model", mode="before")
     @classmethod
@@ -134,12 +137,29 @@ class Subjects(_Section):
 
 # -- expressions --------------------------------------------------------------------------------
 
+# Face packs match expression names case-insensitively, in either ARKit spelling.
+_SHAPE_BY_LOWER = {s.lower(): s for n in arkit.ARKIT_NAMES for s in (n, arkit.apple_spelling(n))}
+
+
+def _is_shape_name(name: str) -> bool:
+    return arkit.is_arkit(name) or arkit.is_arkit(_SHAPE_BY_LOWER.get(name.strip().lower(), name))
+
+
 class RandomMix(_Section):
     enabled: bool = False
     probability: float = Field(1.0, ge=0, le=1, description="Share of samples that mix instead of a preset.")
     active: ShapeCount = Field(default_factory=lambda: ShapeCount(min=1, max=3))
     weight: Unit = Field(default_factory=lambda: Unit(min=0.2, max=1.0))
     shapes: list[str] = Field(default_factory=list, description="Blendshapes to draw from (default: ARKit's 52).")
+
+    @field_validator("shapes")
+    @classmethod
+    def _known_shapes(cls, v: list[str]) -> list[str]:
+        unknown = [name for name in v if not _is_shape_name(name)]
+        if unknown:
+            shown = ", ".join(repr(n[:40]) for n in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+            raise ValueError(f"unknown blendshape name(s) {shown}; expected ARKit names such as eyeBlink_L, jawOpen")
+        return v
 
 
 class Sequence(_Section):

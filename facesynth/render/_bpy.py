@@ -8,8 +8,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-from facesynth.errors import MissingDependencyError
+from facesynth.errors import MissingDependencyError, UserError
 
 INSTALL_HINT = "pip install 'facesynth[render]'"
 
@@ -44,3 +45,11 @@ def blender_output_to(log_path: Path) -> Iterator[None]:
             os.dup2(saved[1], 2)
             os.close(saved[0])
             os.close(saved[1])
+
+
+def require_pixels(image: Any, path: str | os.PathLike[str], what: str) -> None:
+    """Blender renders an image it could not load as magenta, silently: stop instead, naming it.
+    Asking for the size makes Blender load the file; a failed load reports (0, 0)."""
+    width, height = image.size
+    if width == 0 or height == 0:
+        raise UserError(f"{what}: Blender cannot read the image {path} (not an image, empty or damaged)")

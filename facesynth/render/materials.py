@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from facesynth.errors import UserError
+from facesynth.render._bpy import require_pixels
 from facesynth.render.sync import assign
 
 HIDDEN = "hidden"
@@ -137,6 +138,8 @@ class HeadMaterials:
             img.source = "FILE"  # the placeholder starts as a generated image
             img.filepath = str(p)  # one image block per kind, re-pointed: no growth
             img.reload()
+            self.texture_paths.pop(kind, None)  # until it is known to load
+            require_pixels(img, p, f"sample {sample_id}: subject.textures {kind}")
             if kind != "albedo":  # normals and roughness are data, not colour
                 img.colorspace_settings.name = "Non-Color"
             self.texture_paths[kind] = path

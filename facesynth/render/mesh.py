@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from facesynth.assets.pack import FacePack
 from facesynth.errors import WorkError
 from facesynth.render.units import points_to_m
 
 
-def build_head_mesh(bpy: Any, pack: Any, material_of_region: Mapping[int, Any | None]) -> Any:
+def build_head_mesh(bpy: Any, pack: FacePack, material_of_region: Mapping[int, Any | None]) -> Any:
     """A mesh with the pack's polygons (quads kept), a UV per corner and one material slot per
     region; regions mapped to None (hidden) get no polygons. Every vertex is kept, so the pack's
     vertex array can be written with one foreach_set per sample."""

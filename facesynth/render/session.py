@@ -9,7 +9,6 @@ arrays. Nothing is created per sample, so memory does not creep over long loops.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +17,15 @@ from typing import Any
 import numpy as np
 import OpenEXR
 
+from facesynth.assets.pack import FacePack
 from facesynth.errors import WorkError
+from facesynth.geometry.pose import Posed
+from facesynth.geometry.strands import GroomGeometry
 from facesynth.render import background as bgmod
 from facesynth.render._bpy import blender_output_to, import_bpy
 from facesynth.render.cycles_settings import cycles_settings
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
+from facesynth.render.groom import GroomObjects
 from facesynth.render.lights import LightPool
 from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
 from facesynth.render.mesh import build_head_mesh
@@ -30,6 +33,7 @@ from facesynth.render.sync import assign, assign_matrix, write_count
 from facesynth.render.units import depth_to_mm, matrix_to_m, points_to_m
 from facesynth.render.world import World
 from facesynth.sampling.spec import RenderSpec, SampleSpec
+from facesynth.scratch import make_scratch_dir
 
 DATA_COLLECTIONS = ("objects", "meshes", "materials", "lights", "cameras", "images", "worlds",
                     "node_groups", "textures", "collections", "scenes")
@@ -57,7 +61,7 @@ def _region_names() -> dict[int, str]:
 class RenderSession:
     """Builds the scene for `pack` once; `render(spec, vertices_model, posed)` per sample."""
 
-    def __init__(self, pack: Any, *, threads: int = 0, scene: Any = None) -> None:
+    def __init__(self, pack: FacePack, *, threads: int = 0, scene: Any = None) -> None:
         """Build the head, camera, world and lights once.
 
         With `scene=None` (the render worker) Blender is reset to factory settings and renders go
@@ -78,7 +82,7 @@ class RenderSession:
         """`last_sample_writes`: Blender properties the last render changed (0 for a repeat);
         `cycles_resets`: renders that dropped Cycles' persistent data (see `_keep_pixels_reproducible`)."""
         self._lamp_kinds: tuple[str, ...] | None = None
-        self._tmp = Path(tempfile.mkdtemp(prefix="facesynth-render-"))
+        self._tmp = make_scratch_dir("render")  # named by PID: a killed run's is removed next time
         self.log_path = self._tmp / "blender.log"
         """Blender's own console output of this session's renders."""
         self._device: tuple[tuple[str, bool], DeviceChoice] | None = None
@@ -95,6 +99,7 @@ class RenderSession:
         scene.camera = self.camera
         self.world = World(bpy, scene)
         self.lights = LightPool(bpy, scene.collection)
+        self.groom = GroomObjects(bpy, scene.collection)
 
     # -- building (once) -------------------------------------------------------------------
     def _setup_scene(self, scene: Any) -> None:
@@ -111,7 +116,7 @@ class RenderSession:
         scene.cycles.transparent_max_bounces = 8
         scene.cycles.volume_bounces = 0
 
-    def _build_head(self, bpy: Any, scene: Any, pack: Any) -> HeadMaterials:
+    def _build_head(self, bpy: Any, scene: Any, pack: FacePack) -> HeadMaterials:
         names = _region_names()
         region = np.asarray(pack.poly_region)
         role_by_region = {int(r): role_of(names.get(int(r), f"region_{r}")) for r in np.unique(region)}
@@ -148,7 +153,7 @@ class RenderSession:
             self._scene_changed = True
         return self._device[1]
 
-    def _apply_camera(self, posed: Any) -> None:
+    def _apply_camera(self, posed: Posed) -> None:
         cam = posed.camera
         settings = cam.blender_settings()
         for key in CAMERA_DATA_KEYS:
@@ -158,7 +163,7 @@ class RenderSession:
             self._scene_changed = True
         assign_matrix(self.camera, cam.blender_matrix_world_m())
 
-    def _apply_lights(self, spec: SampleSpec, posed: Any) -> None:
+    def _apply_lights(self, spec: SampleSpec, posed: Posed) -> None:
         matrices = []
         if spec.lights:
             from facesynth.geometry.lights import light_pose  # the one placement function
@@ -167,8 +172,10 @@ class RenderSession:
         self.lights.update(spec.lights, matrices)
         self.counters["lights_created"] = self.lights.created
 
-    def update(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any) -> None:
-        """Mirror one sample into the scene (no rendering)."""
+    def update(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Posed,
+               groom: GroomGeometry | None = None) -> None:
+        """Mirror one sample into the scene (no rendering); `groom` is the sample's posed
+        GroomGeometry (facesynth.geometry.groom.posed_groom), None for the bare head."""
         v = np.asarray(vertices_model)
         if v.shape != (len(self.mesh.vertices), 3):
             raise WorkError(f"sample {spec.id}: vertices have shape {v.shape}, the pack "
@@ -186,19 +193,21 @@ class RenderSession:
             self._scene_changed = True
         subj = spec.subject
         self.materials.update(self.head, subj.skin_tone, subj.iris_color, dict(subj.textures), spec.id)
+        self.groom.update(groom, posed.model_to_world, subj.groom)
 
-    def apply(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any) -> DeviceChoice:
+    def apply(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Posed,
+              groom: GroomGeometry | None = None) -> DeviceChoice:
         """Everything a render does before Cycles runs: render settings, then the scene update.
         The Blender add-on calls this to show sample N exactly as the worker renders it."""
         choice = self._apply_render_settings(spec)
-        self.update(spec, vertices_model, posed)
+        self.update(spec, vertices_model, posed, groom)
         return choice
 
-    def render(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Any, *,
-               depth: bool = False) -> RenderResult:
+    def render(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Posed, *,
+               depth: bool = False, groom: GroomGeometry | None = None) -> RenderResult:
         t0 = time.perf_counter()
         writes = write_count()
-        choice = self.apply(spec, vertices_model, posed)
+        choice = self.apply(spec, vertices_model, posed, groom)
         self.counters["last_sample_writes"] = write_count() - writes
         self._keep_pixels_reproducible(spec)
         if self._scene_changed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from facesynth.render._bpy import require_pixels
 from facesynth.render.environment import resolve_hdri
 from facesynth.render.sync import assign
 from facesynth.sampling.spec import EnvironmentSpec
@@ -43,6 +44,8 @@ class World:
             else:
                 self.image.filepath = path
                 self.image.reload()
+            self.path = None  # until it is known to load
+            require_pixels(self.image, path, "environment.hdri")
             self.path = path
         assign(self.background.inputs["Strength"], "default_value", float(env.strength))
         assign(self.mapping.inputs["Rotation"], "default_value", (0.0, 0.0, math.radians(env.rotation_deg)))

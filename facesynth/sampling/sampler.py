@@ -25,6 +25,7 @@ from facesynth.recipe import presets as preset_data
 from facesynth.recipe.loader import HDRI_SUFFIXES, IMAGE_SUFFIXES, list_images
 from facesynth.recipe.ranges import Range
 from facesynth.recipe.schema import BUILTIN_HDRIS, CharacterFile, View
+from facesynth.sampling.groom import groom_spec
 from facesynth.sampling.spec import (
     BackgroundSpec,
     CameraSpec,
@@ -55,9 +56,8 @@ def _uniform(rng: np.random.Generator, r: Range) -> float:
     """Uniform in [min, max]; on the lattice min + k·step when a step is given."""
     if r.is_fixed:
         return float(r.min)
-    if r.step is not None:
-        values = r.lattice()
-        return float(values[int(rng.integers(len(values)))])
+    if r.step is not None:  # the same draw as indexing r.lattice(), without building it per sample
+        return float(r.lattice_value(int(rng.integers(r.lattice_size()))))
     return float(rng.uniform(r.min, r.max))
 
 
@@ -143,30 +143,34 @@ def subject_spec(r: Recipe, subject_id: int) -> SubjectSpec:
         skin_tone=skin,
         iris_color=tuple(float(c) for c in iris),
         textures=tuple(textures),
+        groom=groom_spec(s.groom, r.seed, SUBJECT_TAG, subject_id),
     )
 
 
+_SPLIT_NAMES = ("train", "val", "test")
+
+
 def subject_split(r: Recipe, subject_id: int) -> str:
-    return _split_table(r.seed, r.subjects.count, r.split.train, r.split.val)[subject_id]
+    return _SPLIT_NAMES[int(_split_table(r.seed, r.subjects.count, r.split.train, r.split.val)[subject_id])]
 
 
-@lru_cache(maxsize=16)
-def _split_table(seed: int, count: int, train: float, val: float) -> tuple[str, ...]:
-    """Exact split sizes by subject (largest remainder), assigned by a seeded permutation."""
+@lru_cache(maxsize=4)
+def _split_table(seed: int, count: int, train: float, val: float) -> np.ndarray:
+    """Exact split sizes by subject (largest remainder), assigned by a seeded permutation; one byte
+    per subject (ten million subjects stay ~90 MB while the permutation is built)."""
     fractions = np.array([train, val, max(0.0, 1.0 - train - val)])
     raw = fractions * count
     sizes = np.floor(raw).astype(int)
     for k in np.argsort(-(raw - sizes), kind="stable")[: count - sizes.sum()]:
         sizes[k] += 1
     order = _rng(seed, SPLIT_TAG).permutation(count)
-    table = [""] * count
-    names = ("train", "val", "test")
+    table = np.zeros(count, dtype=np.int8)
     start = 0
-    for name, size in zip(names, sizes, strict=True):
-        for subject in order[start:start + size]:
-            table[int(subject)] = name
+    for code, size in enumerate(sizes):
+        table[order[start:start + size]] = code
         start += size
-    return tuple(table)
+    table.flags.writeable = False
+    return table
 
 
 def _expression(r: Recipe, rng: np.random.Generator, frame: int, frames: int) -> ExpressionSpec:

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from facesynth.sampling.groom import GroomSpec
+
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
 
@@ -33,6 +35,8 @@ class SubjectSpec(_Frozen):
     iris_color: RGB
     textures: tuple[tuple[str, str], ...] = ()
     """(kind, path) pairs: albedo / normal / roughness maps in the pack's UV layout."""
+    groom: GroomSpec | None = None
+    """Hair, brows, beard, lashes, glasses, headwear (None: the bare head)."""
 
 
 class ExpressionSpec(_Frozen):

@@ -1,7 +1,7 @@
 """Crash drill: SIGKILL a dataset writer at random moments, then check that it resumes cleanly.
 
 Works with any command that writes through `DatasetWriter` and resumes via `pending()`: the
-synthetic writer (`python -m facesynth.io.synthetic`) or `facesynth render`. After every kill no
+synthetic writer (`python -m testkit.synthetic`) or `facesynth render`. After every kill no
 sample may be corrupt (half-visible) or duplicated; a final uninterrupted run must complete the
 dataset with exactly the expected samples.
 """

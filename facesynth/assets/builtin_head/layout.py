@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from facesynth.assets import regions as rg
-from facesynth.assets.builtin_head_grid import (
+from facesynth.assets.builtin_head.grid import (
     EYEBALL_LAT,
     EYEBALL_LON,
     ROW_CAP,

@@ -5,7 +5,7 @@ head-and-neck skin of ~26k vertices with an eye slit and a mouth slit folding in
 separate eyeballs (sclera + iris), 16 identity modes (coefficient 1 = one plausible standard
 deviation; names in `provenance['identity_names']`), 53 ARKit-named expression shapes (ARKit's
 52 without tongueOut, with cheekPuff and browInnerUp split into _L/_R) and 68 iBUG landmarks. Each basis shape is the
-shape function (`builtin_head_shape`) at one parameter = 1 minus the same at rest, so the
+shape function (`builtin_head.shape`) at one parameter = 1 minus the same at rest, so the
 result is deterministic: the same code gives byte-identical arrays. `load_pack('builtin')`
 caches the result as a pack file.
 """
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from facesynth.assets.builtin_head_grid import Grid, build_grid
-from facesynth.assets.builtin_head_landmarks import landmarks_68
-from facesynth.assets.builtin_head_layout import build_layout
-from facesynth.assets.builtin_head_profiles import Profiles
-from facesynth.assets.builtin_head_shape import (
+from facesynth.assets.builtin_head.grid import Grid, build_grid
+from facesynth.assets.builtin_head.landmarks import landmarks_68
+from facesynth.assets.builtin_head.layout import build_layout
+from facesynth.assets.builtin_head.profiles import Profiles
+from facesynth.assets.builtin_head.shape import (
     EXPRESSION_NAMES,
     EYE_X,
     IDENTITY_NAMES,
@@ -68,7 +68,7 @@ def build_builtin_pack() -> FacePack:
         up_axis="+Y",
         forward_axis="+Z",
         provenance={
-            "source": "facesynth built-in procedural head (facesynth/assets/builtin_head*.py)",
+            "source": "facesynth built-in procedural head (facesynth/assets/builtin_head/)",
             "licence": "Apache-2.0 (part of facesynth)",
             "attribution": "facesynth contributors",
             "importer_version": f"builtin-head/{VERSION}",

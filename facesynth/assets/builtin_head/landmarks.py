@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from facesynth.assets.builtin_head_grid import MOUTH_Y, ROW_SKIN, Grid
+from facesynth.assets.builtin_head.grid import MOUTH_Y, ROW_SKIN, Grid
 
 
 def _on_row(grid: Grid, v: np.ndarray, row: int, x: float) -> int:

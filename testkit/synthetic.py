@@ -2,7 +2,7 @@
 
 The pixels are an analytic ellipsoid "head" (exact depth, normals and mask), not a face; the
 metadata has the keys and shapes of `geometry.metadata.build_metadata` that the store reads.
-Also runnable as a writer loop: `python -m facesynth.io.synthetic DIR --count N` (used by the kill test and the bench).
+Also runnable as a writer loop: `python -m testkit.synthetic DIR --count N` (used by the kill test and the bench).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every identity mode and expression of the pack is this function evaluated with one parameter at
 1 minus it evaluated at rest, so the numbers that shape a face live only here. Features are
 smooth analytic fields (Gaussian bumps and windows) on top of the ring surface of
-`builtin_head_profiles`; eyelids slide along the face and the lid skin wraps the eyeball; the
+`builtin_head.profiles`; eyelids slide along the face and the lid skin wraps the eyeball; the
 two slits' pocket rows are laid between their margins after every other deformation.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from facesynth.assets.builtin_head_grid import (
+from facesynth.assets.builtin_head.grid import (
     EYE_Y,
     MOUTH_Y,
     ROW_CAP,
@@ -22,7 +22,7 @@ from facesynth.assets.builtin_head_grid import (
     Grid,
     eyeball_unit_vertices,
 )
-from facesynth.assets.builtin_head_profiles import Profiles
+from facesynth.assets.builtin_head.profiles import Profiles
 
 IDENTITY_NAMES: tuple[str, ...] = (
     "face_width", "face_length", "jaw_width", "chin", "nose_length", "nose_width",

@@ -1,6 +1,6 @@
 """Smooth 1-D profiles of the built-in head: the mid-sagittal front curve and the side/back extents.
 
-The head's skin is a stack of horizontal rings (see `builtin_head_shape`). Each ring is fixed by
+The head's skin is a stack of horizontal rings (see `builtin_head.shape`). Each ring is fixed by
 a point on the front profile (y, z at the face's midline, parameterised by arc length, so the
 under-chin and the crown get rows too), the half-width and centre depth of the ring at its side,
 and the depth of the back of the head. All numbers are mm in the model frame (+Y up, +Z out of

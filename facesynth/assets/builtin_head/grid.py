@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facesynth.assets.builtin_head_profiles import Profiles
+from facesynth.assets.builtin_head.profiles import Profiles
 
 N_COLS = 144
 COL_WARP = 0.6  # 1 - COL_WARP = column spacing on the face relative to the back
