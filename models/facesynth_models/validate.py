@@ -102,7 +102,7 @@ def check_sample(sample: Any, report: IntegrityReport, rederiver: Rederiver | No
         if err > TOL_LM_PX:
             report.add(sid, f"2D landmarks are not the projection of the 3D landmarks (max {err:.2f} px)")
     if "depth" in kinds and "masks" in kinds:
-        differ = float(np.mean((sample.depth > 0) != (sample.mask > 0)))
+        differ = float(np.mean((sample.depth > 0) != (sample.masks > 0)))
         if differ > TOL_COVER_FRAC:
             report.add(sid, f"mask and depth cover different pixels ({differ:.1%} of the image)")
     if "posmap" in kinds and has_lm and lm_texels is not None:
@@ -125,7 +125,7 @@ def check_sample(sample: Any, report: IntegrityReport, rederiver: Rederiver | No
         if cover > TOL_COVER_FRAC or diff > TOL_DEPTH_MM:
             report.add(sid, f"depth differs from the re-derived depth (median {diff:.2f} mm, coverage {cover:.1%})")
     if "masks" in kinds:
-        differ = float(np.mean(sample.mask != ref.mask))
+        differ = float(np.mean(sample.masks != ref.mask))
         if differ > TOL_COVER_FRAC:
             report.add(sid, f"mask differs from the re-derived mask on {differ:.1%} of pixels")
     if has_lm:
