@@ -103,10 +103,10 @@ def test_depthnet_loss_decreases() -> None:
 def test_prn_and_two_image_prn_loss_decreases() -> None:
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(2)
-    target = torch.rand(2, 3, 32, 32, generator=g) * 0.5 + 0.25
-    w = torch.ones(32, 32)
-    for m, c in ((PRN(32), 3), (TwoImagePRN(32), 6)):
-        img = torch.rand(2, c, 32, 32, generator=g)
+    target = torch.rand(2, 3, 16, 16, generator=g) * 0.5 + 0.25
+    w = torch.ones(16, 16)
+    for m, c in ((PRN(16), 3), (TwoImagePRN(16), 6)):
+        img = torch.rand(2, c, 16, 16, generator=g)
         first, final = _steps(m, lambda m=m, img=img: losses.posmap_loss(m(img), target, w), n=10, lr=1e-3)
         assert final < 0.9 * first, type(m).__name__
 
