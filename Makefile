@@ -19,7 +19,7 @@ NP2_TESTS  := tests/test_io_dataset.py tests/test_io_reader_strict.py tests/test
               tests/test_io_codecs.py tests/test_io_png16.py tests/test_io_store.py tests/test_atomic.py \
               tests/test_io_compare.py tests/test_readers_install.py
 
-.PHONY: demo test lint venv venv-np2 clean-venv
+.PHONY: demo test lint venv venv-np2 clean-venv bench bench-quick
 
 venv: $(STAMP)
 
@@ -60,6 +60,13 @@ $(MODELS_STAMP): $(STAMP) models/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e "./models[test]" "torch==2.13.0"
 	@rm -f $(VENV)/.models-*
 	@touch $@
+
+# The performance suite (bench/runner.py): appends dated rows to bench/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 clean-venv:
 	rm -rf $(VENV) $(VENV_NP2)

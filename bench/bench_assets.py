@@ -12,6 +12,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,20 @@ def naive_deform(pack: FacePack, identity: np.ndarray, weights: dict[str, float]
     return out
 
 
+def deform_figures(pack: FacePack, repeat: int = 20) -> dict[str, Any]:
+    """pack.deform (one matmul) against the naive per-shape loop, all identity modes and expressions."""
+    rng = np.random.default_rng(0)
+    identity = rng.normal(size=pack.n_identity)
+    all_weights = {
+        n: float(w) for n, w in zip(pack.expression_names, rng.uniform(0, 1, pack.n_expressions), strict=True)
+    }
+    few = dict(list(all_weights.items())[:5])
+    np.testing.assert_allclose(pack.deform(identity, all_weights), naive_deform(pack, identity, all_weights), atol=1e-3)
+    return {"full_ms": best_ms(lambda: pack.deform(identity, all_weights), repeat),
+            "few_ms": best_ms(lambda: pack.deform(identity, few), repeat),
+            "naive_ms": best_ms(lambda: naive_deform(pack, identity, all_weights), max(repeat // 4, 1))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE)
@@ -54,16 +69,8 @@ def main() -> None:
         pack = read_pack_file(out)
 
     float32_mb = (pack.identity_basis.nbytes + pack.expression_basis.nbytes) / 1e6
-    rng = np.random.default_rng(0)
-    identity = rng.normal(size=pack.n_identity)
-    all_weights = {
-        n: float(w) for n, w in zip(pack.expression_names, rng.uniform(0, 1, pack.n_expressions), strict=True)
-    }
-    few = dict(list(all_weights.items())[:5])
-    np.testing.assert_allclose(pack.deform(identity, all_weights), naive_deform(pack, identity, all_weights), atol=1e-3)
-    full_ms = best_ms(lambda: pack.deform(identity, all_weights), 20)
-    few_ms = best_ms(lambda: pack.deform(identity, few), 20)
-    naive_ms = best_ms(lambda: naive_deform(pack, identity, all_weights), 5)
+    d = deform_figures(pack)
+    full_ms, few_ms, naive_ms = d["full_ms"], d["few_ms"], d["naive_ms"]
 
     print(
         f"ICT-FaceKit: {pack.n_vertices} vertices, {pack.n_identity} identity modes, {pack.n_expressions} expressions"

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # testkit/ lives in the checkout, not the package
 
@@ -39,6 +40,27 @@ def baseline(root: Path, out: Path) -> float:
     return time.perf_counter() - start
 
 
+def measure(samples: int = 60, width: int = 640, height: int = 480, shard_size: int = 16,
+            repeat: int = 3) -> dict[str, Any]:
+    """Best-of-`repeat` seconds of export_webdataset and of the plain copy baseline, and MB/s."""
+    tmp = Path(tempfile.mkdtemp(prefix="facesynth-bench-"))
+    try:
+        mb = build(tmp / "ds", samples, width, height) / 1e6
+        export_s, base_s = [], []
+        for r in range(repeat):  # best of N: the machine is shared
+            start = time.perf_counter()
+            export_webdataset(tmp / "ds", tmp / f"out{r}", shard_size=shard_size)
+            export_s.append(time.perf_counter() - start)
+            base_s.append(baseline(tmp / "ds", tmp / f"concat{r}.bin"))
+            shutil.rmtree(tmp / f"out{r}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    best, base = min(export_s), min(base_s)
+    return {"setup": f"{samples} samples at {width}x{height}, {mb:.1f} MB of sample files", "mb": mb,
+            "export_s": best, "baseline_s": base, "export_mb_s": mb / best, "baseline_mb_s": mb / base,
+            "export_over_baseline_time": best / base}
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--samples", type=int, default=60)
@@ -47,24 +69,11 @@ def main() -> None:
     p.add_argument("--shard-size", type=int, default=16)
     p.add_argument("--repeat", type=int, default=3)
     args = p.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="facesynth-bench-"))
-    try:
-        total = build(tmp / "ds", args.samples, args.width, args.height)
-        mb = total / 1e6
-        export_s, base_s = [], []
-        for r in range(args.repeat):  # best of N: the machine is shared
-            start = time.perf_counter()
-            export_webdataset(tmp / "ds", tmp / f"out{r}", shard_size=args.shard_size)
-            export_s.append(time.perf_counter() - start)
-            base_s.append(baseline(tmp / "ds", tmp / f"concat{r}.bin"))
-            shutil.rmtree(tmp / f"out{r}")
-        best, base = min(export_s), min(base_s)
-        print(f"samples: {args.samples} at {args.width}x{args.height}, {mb:.1f} MB of sample files")
-        print(f"export_webdataset: {best:.3f} s  -> {mb / best:.0f} MB/s (target >= 150 MB/s)")
-        print(f"baseline copy:     {base:.3f} s  -> {mb / base:.0f} MB/s")
-        print(f"export / baseline throughput ratio: {base / best:.2f}")
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    r = measure(args.samples, args.width, args.height, args.shard_size, args.repeat)
+    print(f"samples: {r['setup']}")
+    print(f"export_webdataset: {r['export_s']:.3f} s  -> {r['export_mb_s']:.0f} MB/s (target >= 150 MB/s)")
+    print(f"baseline copy:     {r['baseline_s']:.3f} s  -> {r['baseline_mb_s']:.0f} MB/s")
+    print(f"export / baseline throughput ratio: {1 / r['export_over_baseline_time']:.2f}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,19 +49,15 @@ def _median_ms(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE)
-    ap.add_argument("--repeats", type=int, default=7)
-    args = ap.parse_args()
-
+def measure(archive: Path = DEFAULT_ARCHIVE, repeats: int = 7, n_rays: int = 5000) -> dict[str, Any]:
+    """Rasteriser, labels and trimesh ray casting (the straightforward reference) of one ICT sample."""
     import trimesh
 
     from facesynth.geometry.labels import compute_labels, solid_triangles
     from facesynth.geometry.pose import pose_sample
     from facesynth.geometry.raster import rasterize
 
-    pack = _ict_pack(args.archive)
+    pack = _ict_pack(archive)
     spec = _spec(yaw=20.0)
     posed = pose_sample(spec, pack)
     verts = pack.deform(spec.subject.identity, spec.expression_weights())
@@ -68,15 +65,14 @@ def main() -> None:
     tris = np.asarray(pack.triangles)
     solid = tris[solid_triangles(pack)]
 
-    raster_ms = _median_ms(lambda: rasterize(v_cam, tris, posed.camera), args.repeats)
-    solid_ms = _median_ms(lambda: rasterize(v_cam, solid, posed.camera), args.repeats)
-    labels_ms = _median_ms(lambda: compute_labels(spec, pack, verts, posed), args.repeats)
+    raster_ms = _median_ms(lambda: rasterize(v_cam, tris, posed.camera), repeats)
+    solid_ms = _median_ms(lambda: rasterize(v_cam, solid, posed.camera), repeats)
+    labels_ms = _median_ms(lambda: compute_labels(spec, pack, verts, posed), repeats)
     r = rasterize(v_cam, solid, posed.camera)
 
     # Reference: trimesh ray casting of the same pixels (no embree here), on a subsample.
     h, w = r.depth.shape
     rng = np.random.default_rng(0)
-    n_rays = 5000
     rows, cols = rng.integers(0, h, n_rays), rng.integers(0, w, n_rays)
     K = posed.camera.K
     dirs = np.c_[(cols - K[0, 2]) / K[0, 0], (rows - K[1, 2]) / K[1, 1], np.ones(n_rays)]
@@ -84,14 +80,24 @@ def main() -> None:
     t = time.perf_counter()
     mesh.ray.intersects_location(np.zeros_like(dirs), dirs, multiple_hits=True)
     rays_full_ms = (time.perf_counter() - t) * 1000.0 * (h * w) / n_rays
+    return {"setup": f"ICT head: {pack.n_vertices} vertices, {len(tris)} triangles ({len(solid)} solid), {w}x{h}",
+            "raster_ms": raster_ms, "solid_ms": solid_ms, "labels_ms": labels_ms, "rays_ms": rays_full_ms,
+            "n_rays": n_rays, "covered": int(r.covered.sum()), "rays_over_raster": rays_full_ms / solid_ms}
 
-    print(f"ICT head: {pack.n_vertices} vertices, {len(tris)} triangles ({len(solid)} solid), 480x640")
-    print(f"rasterize, all triangles:          {raster_ms:8.1f} ms  (target {TARGET_MS:.0f} ms: "
-          f"{raster_ms / TARGET_MS:.2f}x of budget)")
-    print(f"rasterize, solid triangles:        {solid_ms:8.1f} ms  ({int(r.covered.sum())} pixels covered)")
-    print(f"compute_labels (depth, normals, mask, 68 landmarks, 256x256 posmap): {labels_ms:8.1f} ms")
-    print(f"trimesh ray casting, same image (scaled from {n_rays} rays): {rays_full_ms:8.0f} ms "
-          f"-> rasteriser {rays_full_ms / solid_ms:.0f}x faster")
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE)
+    ap.add_argument("--repeats", type=int, default=7)
+    args = ap.parse_args()
+    r = measure(args.archive, args.repeats)
+    print(r["setup"])
+    print(f"rasterize, all triangles:          {r['raster_ms']:8.1f} ms  (target {TARGET_MS:.0f} ms: "
+          f"{r['raster_ms'] / TARGET_MS:.2f}x of budget)")
+    print(f"rasterize, solid triangles:        {r['solid_ms']:8.1f} ms  ({r['covered']} pixels covered)")
+    print(f"compute_labels (depth, normals, mask, 68 landmarks, 256x256 posmap): {r['labels_ms']:8.1f} ms")
+    print(f"trimesh ray casting, same image (scaled from {r['n_rays']} rays): {r['rays_ms']:8.0f} ms "
+          f"-> rasteriser {r['rays_over_raster']:.0f}x faster")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Reference recipe (DESIGN.md): 480x640, 64 spp, adaptive sampling, OpenImageDenoise, ICT head.
 Target (issue 5): labels (depth, normals, mask, landmarks with visibility, position map, metadata)
-cost at most 5 % of the render. Run: `.venv/bin/python bench/labels_vs_render.py [--samples N]`.
+cost at most 5 % of the render. Run: `.venv/bin/python bench/labels_vs_render.py [--samples N]`;
+`measure()` returns the figures for `python -m bench`.
 Needs the ICT pack (`facesynth assets import ict-facekit --from ...`).
 """
 
@@ -13,6 +14,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,25 +31,24 @@ REFERENCE = """# bench: the reference recipe
 name: reference
 seed: 0
 samples: 100
-subjects: {face_model: ict-facekit, count: 10}
-camera: {resolution: 480x640}
-render: {samples: 64, adaptive_threshold: 0.01, denoise: true}
+subjects: {{face_model: ict-facekit, count: 10}}
+camera: {{resolution: {resolution}}}
+render: {{samples: {spp}, adaptive_threshold: {threshold}, denoise: true}}
 outputs: [rgb, depth, normals, masks, landmarks, posmap]
 """
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--samples", type=int, default=3)
-    args = ap.parse_args()
+def measure(samples: int = 3, resolution: str = "480x640", spp: int = 64, threshold: float = 0.01,
+            verbose: bool = False) -> dict[str, Any]:
+    """Seconds of all labels + metadata and of the Cycles call per sample, and the ratio of medians."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "reference.yaml"
-        path.write_text(REFERENCE)
+        path.write_text(REFERENCE.format(resolution=resolution, spp=spp, threshold=threshold))
         loaded = load_recipe(path)
     pack = load_pack("ict-facekit")
     session = RenderSession(pack)
     render_s, label_s = [], []
-    for i in range(args.samples):
+    for i in range(samples):
         spec = sample_spec(loaded, i)
         verts = pack.deform(np.asarray(spec.subject.identity), spec.expression_weights())
         posed = pose_sample(spec, pack)
@@ -59,11 +60,24 @@ def main() -> None:
         result = session.render(spec, verts, posed)
         render_s.append(result.timings["render"])
         label_s.append(t1 - t0)
-        print(f"sample {i}: labels {label_s[-1] * 1000:.0f} ms, Cycles render {render_s[-1]:.2f} s")
+        if verbose:
+            print(f"sample {i}: labels {label_s[-1] * 1000:.0f} ms, Cycles render {render_s[-1]:.2f} s")
     session.close()
-    ratio = statistics.median(label_s) / statistics.median(render_s)
-    print(f"median labels {statistics.median(label_s) * 1000:.0f} ms / median render "
-          f"{statistics.median(render_s):.2f} s = {ratio * 100:.2f} % (target <= 5 %)")
+    return {"setup": f"{resolution}, {spp} spp, adaptive {threshold:g}, OIDN, ICT head, {samples} samples",
+            "labels_s": label_s, "render_s": render_s,
+            "labels_over_render": statistics.median(label_s) / statistics.median(render_s)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--samples", type=int, default=3)
+    ap.add_argument("--resolution", default="480x640")
+    ap.add_argument("--spp", type=int, default=64)
+    ap.add_argument("--adaptive-threshold", type=float, default=0.01)
+    args = ap.parse_args()
+    r = measure(args.samples, args.resolution, args.spp, args.adaptive_threshold, verbose=True)
+    print(f"median labels {statistics.median(r['labels_s']) * 1000:.0f} ms / median render "
+          f"{statistics.median(r['render_s']):.2f} s = {r['labels_over_render'] * 100:.2f} % (target <= 5 %)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ time and in process CPU time (all threads; steadier than wall time on a shared m
 
     .venv/bin/python bench/render_overhead.py            # the reference run (many minutes)
     .venv/bin/python bench/render_overhead.py --samples 3 --spp 16 --scale 0.5   # quick look
+
+`measure()` returns the figures; `python -m bench` records them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import os
 import statistics
 import time
+from typing import Any
 
 import numpy as np
 
@@ -29,12 +32,12 @@ from facesynth.render.quick import KEY_LIGHT, quick_spec
 from facesynth.render.session import RenderSession
 
 
-def specs(n: int, spp: int, scale: float, pack) -> list:
+def specs(n: int, spp: int, scale: float, pack, adaptive_threshold: float = 0.01) -> list:
     rng = np.random.default_rng(0)
     out = []
     for i in range(n):
         spec = quick_spec(face_model="ict-facekit", width=round(480 * scale), height=round(640 * scale),
-                          samples=spp, adaptive_threshold=0.01, denoise=True, max_bounces=8, index=i,
+                          samples=spp, adaptive_threshold=adaptive_threshold, denoise=True, max_bounces=8, index=i,
                           yaw_deg=float(rng.uniform(-30, 30)), skin_tone=float(rng.uniform(0, 1)),
                           lights=(KEY_LIGHT,), distance_mm=700.0)
         identity = rng.standard_normal(pack.n_identity)
@@ -42,22 +45,16 @@ def specs(n: int, spp: int, scale: float, pack) -> list:
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=int, default=10, help="dataset samples (default 10)")
-    ap.add_argument("--spp", type=int, default=64, help="Cycles samples per pixel (default 64)")
-    ap.add_argument("--scale", type=float, default=1.0, help="resolution factor of 480x640 (default 1)")
-    ap.add_argument("--naive-samples", type=int, default=None, help="samples for the naive loop (default: same)")
-    ap.add_argument("--threads", type=int, default=0)
-    args = ap.parse_args()
-
+def measure(samples: int = 10, spp: int = 64, scale: float = 1.0, naive_samples: int | None = None,
+            threads: int = 0, adaptive_threshold: float = 0.01) -> dict[str, Any]:
+    """Per-sample seconds (lists) of the session, the raw Cycles call and the naive loop, and their ratios."""
     import bpy
 
     pack = load_pack("ict-facekit")
-    work = specs(args.samples, args.spp, args.scale, pack)
+    work = specs(samples, spp, scale, pack, adaptive_threshold)
     session_s, raw_s, update_s = [], [], []
     session_cpu, raw_cpu, naive_cpu = [], [], []
-    session = RenderSession(pack, threads=args.threads)
+    session = RenderSession(pack, threads=threads)
     for spec, v in work:
         t0, c0 = time.perf_counter(), time.process_time()
         res = session.render(spec, v, pose_sample(spec, pack))
@@ -71,9 +68,9 @@ def main() -> None:
     session.close()
 
     naive_s = []
-    for spec, v in work[: args.naive_samples or args.samples]:
+    for spec, v in work[: naive_samples or samples]:
         t0, c0 = time.perf_counter(), time.process_time()
-        s = RenderSession(pack, threads=args.threads)  # factory reset + full scene build
+        s = RenderSession(pack, threads=threads)  # factory reset + full scene build
         s.render(spec, v, pose_sample(spec, pack))
         s.close()
         naive_s.append(time.perf_counter() - t0)
@@ -81,16 +78,38 @@ def main() -> None:
 
     med = statistics.median
     w, h = work[0][0].camera.width, work[0][0].camera.height
-    print(f"reference: {w}x{h}, {args.spp} spp, adaptive 0.01, OIDN, ICT head, {args.samples} samples, "
-          f"threads={args.threads or 'auto'}")
-    print(f"raw bpy.ops.render.render      median {med(raw_s):7.2f} s/sample")
-    print(f"RenderSession.render           median {med(session_s):7.2f} s/sample "
-          f"(update+read+composite {med(update_s) * 1000:.0f} ms)")
-    print(f"naive rebuild-per-sample loop  median {med(naive_s):7.2f} s/sample")
-    print(f"ratio session/raw  {med(session_s) / med(raw_s):.3f} wall, "
-          f"{med(session_cpu) / med(raw_cpu):.3f} CPU time   (target <= 1.10)")
-    print(f"ratio naive/raw    {med(naive_s) / med(raw_s):.3f} wall, {med(naive_cpu) / med(raw_cpu):.3f} CPU time")
-    print("per-sample session/raw:", " ".join(f"{a / b:.2f}" for a, b in zip(session_s, raw_s, strict=True)))
+    return {
+        "setup": f"{w}x{h}, {spp} spp, adaptive {adaptive_threshold:g}, OIDN, ICT head, {samples} samples "
+                 f"({len(naive_s)} naive), threads={threads or 'auto'}",
+        "raw_s": raw_s, "session_s": session_s, "naive_s": naive_s, "update_s": update_s,
+        "session_over_raw": med(session_s) / med(raw_s),
+        "session_over_raw_cpu": med(session_cpu) / med(raw_cpu),
+        "naive_over_raw": med(naive_s) / med(raw_s),
+        "naive_over_raw_cpu": med(naive_cpu) / med(raw_cpu),
+        "session_over_naive": med(session_s) / med(naive_s),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=10, help="dataset samples (default 10)")
+    ap.add_argument("--spp", type=int, default=64, help="Cycles samples per pixel (default 64)")
+    ap.add_argument("--adaptive-threshold", type=float, default=0.01, help="(default 0.01)")
+    ap.add_argument("--scale", type=float, default=1.0, help="resolution factor of 480x640 (default 1)")
+    ap.add_argument("--naive-samples", type=int, default=None, help="samples for the naive loop (default: same)")
+    ap.add_argument("--threads", type=int, default=0)
+    args = ap.parse_args()
+    r = measure(args.samples, args.spp, args.scale, args.naive_samples, args.threads, args.adaptive_threshold)
+    med = statistics.median
+    print(f"reference: {r['setup']}")
+    print(f"raw bpy.ops.render.render      median {med(r['raw_s']):7.2f} s/sample")
+    print(f"RenderSession.render           median {med(r['session_s']):7.2f} s/sample "
+          f"(update+read+composite {med(r['update_s']) * 1000:.0f} ms)")
+    print(f"naive rebuild-per-sample loop  median {med(r['naive_s']):7.2f} s/sample")
+    print(f"ratio session/raw  {r['session_over_raw']:.3f} wall, {r['session_over_raw_cpu']:.3f} CPU time   "
+          "(target <= 1.10)")
+    print(f"ratio naive/raw    {r['naive_over_raw']:.3f} wall, {r['naive_over_raw_cpu']:.3f} CPU time")
+    print("per-sample session/raw:", " ".join(f"{a / b:.2f}" for a, b in zip(r["session_s"], r["raw_s"], strict=True)))
 
 
 if __name__ == "__main__":

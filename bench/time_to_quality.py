@@ -115,6 +115,51 @@ def seconds_for_psnr(curve: list[tuple[float, float]], target_db: float) -> tupl
     return curve[-1][0], ">"
 
 
+def spec_factory(scale: float) -> Any:
+    """(seed, samples, adaptive_threshold, denoise, max_bounces) -> the bench's one ICT sample."""
+    def spec(seed: int, samples: int, adaptive_threshold: float = 0.0, denoise: bool = False, max_bounces: int = 12):
+        return quick_spec(face_model="ict-facekit", width=round(480 * scale), height=round(640 * scale),
+                          samples=samples, adaptive_threshold=adaptive_threshold, denoise=denoise,
+                          max_bounces=max_bounces, index=0, seed=seed, yaw_deg=20.0, skin_tone=0.4,
+                          lights=(KEY_LIGHT,), distance_mm=650.0, rgb_bit_depth=16)
+    return spec
+
+
+def renderer(session: BenchSession, pack: Any) -> Any:
+    def render(s: Any, *, warm: bool) -> tuple[np.ndarray, float]:
+        if warm:  # under persistent data, time what a worker pays for the 2nd and later samples
+            session.render(s, pack.neutral_mm, pose_sample(s, pack))
+        res = session.render(s, pack.neutral_mm, pose_sample(s, pack))
+        return res.rgb, res.timings["render"]
+    return render
+
+
+def default_vs_blender(scale: float = 1.0, ref_cache: Path | None = None, start_spp: int = 32,
+                       ref_spp: int = 1024, ref_renders: int = 4, threads: int = 0) -> dict[str, Any]:
+    """The suite's short form: the default preset (warm) against Blender's defaults as shipped, swept
+    from `start_spp` up until they pass its PSNR; the reference comes from `ref_cache` when present."""
+    pack = load_pack("ict-facekit")
+    session = BenchSession(pack, threads=threads)
+    spec, render = spec_factory(scale), renderer(session, pack)
+    mask = face_mask(pack, spec(0, 1))
+    session.factory = {"use_adaptive_sampling": False, "use_denoising": False}
+    ref, ref_seconds, _ = reference(ref_cache, ref_renders, mask,
+                                    lambda k: render(spec(12345 + k, ref_spp), warm=False))
+    session.factory = None
+    c = RENDER_PRESETS["default"]
+    rgb, sec = render(spec(1, c["samples"], c["adaptive_threshold"], c["denoise"], c["max_bounces"]), warm=True)
+    db = psnr(rgb, ref, mask)
+    session.factory, session.persistent_data = {}, False
+    curve = sweep(lambda n: render(spec(1, n), warm=False), face_psnr=lambda im: psnr(im, ref, mask),
+                  stop_db=db, max_spp=4096, start=start_spp)
+    bl_sec, qual = seconds_for_psnr([(t, d) for _n, t, d in curve], db)
+    session.close()
+    return {"setup": f"ICT {round(480 * scale)}x{round(640 * scale)}, reference {ref_renders} x {ref_spp} spp"
+                     + (" (built in this run)" if ref_seconds else " (cached)"),
+            "default_s": sec, "default_db": db, "blender_s": bl_sec, "qualifier": qual, "curve": curve,
+            "ratio": sec / bl_sec, "reference_built_s": sum(ref_seconds)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="resolution factor of 480x640")
@@ -130,22 +175,12 @@ def main() -> None:
 
     pack = load_pack("ict-facekit")
     session = BenchSession(pack, threads=args.threads)
-
-    def spec(seed: int, samples: int, adaptive_threshold: float = 0.0, denoise: bool = False, max_bounces: int = 12):
-        return quick_spec(face_model="ict-facekit", width=round(480 * args.scale), height=round(640 * args.scale),
-                          samples=samples, adaptive_threshold=adaptive_threshold, denoise=denoise,
-                          max_bounces=max_bounces, index=0, seed=seed, yaw_deg=20.0, skin_tone=0.4,
-                          lights=(KEY_LIGHT,), distance_mm=650.0, rgb_bit_depth=16)
-
-    def render(s: Any, *, warm: bool) -> tuple[np.ndarray, float]:
-        if warm:  # under persistent data, time what a worker pays for the 2nd and later samples
-            session.render(s, pack.neutral_mm, pose_sample(s, pack))
-        res = session.render(s, pack.neutral_mm, pose_sample(s, pack))
-        return res.rgb, res.timings["render"]
+    spec, render = spec_factory(args.scale), renderer(session, pack)
 
     mask = face_mask(pack, spec(0, 1))
     session.factory = {"use_adaptive_sampling": False, "use_denoising": False}
-    ref, ref_seconds, pair_db = reference(args, mask, lambda k: render(spec(12345 + k, args.ref_spp), warm=False))
+    ref, ref_seconds, pair_db = reference(args.ref_cache, args.ref_renders, mask,
+                                          lambda k: render(spec(12345 + k, args.ref_spp), warm=False))
 
     session.factory = None
     ours = []
@@ -189,28 +224,30 @@ def main() -> None:
     plot(args.plot, curves, ours, f"ICT head {w}x{h}; reference {args.ref_renders} x {args.ref_spp} spp")
 
 
-def reference(args: argparse.Namespace, mask: np.ndarray,
+def reference(ref_cache: Path | None, ref_renders: int, mask: np.ndarray,
               render_seed: Any) -> tuple[np.ndarray, list[float], list[float]]:
     """(averaged reference, seconds per render, PSNR dB of each render after the first against the first);
     read from --ref-cache when given and present (then no seconds and no spread)."""
-    if args.ref_cache is not None and args.ref_cache.is_file():
-        return np.load(args.ref_cache), [], []
+    if ref_cache is not None and ref_cache.is_file():
+        return np.load(ref_cache), [], []
     refs, seconds = [], []
-    for k in range(args.ref_renders):
+    for k in range(ref_renders):
         rgb, sec = render_seed(k)
         refs.append(rgb)
         seconds.append(sec)
     ref = mean_in_linear_light(refs)
-    if args.ref_cache is not None:
-        with atomic_path(args.ref_cache) as tmp, open(tmp, "wb") as f:
+    if ref_cache is not None:
+        ref_cache.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(ref_cache) as tmp, open(tmp, "wb") as f:
             np.save(f, ref)
     return ref, seconds, [psnr(refs[0], r, mask) for r in refs[1:]]
 
 
-def sweep(render_spp: Any, face_psnr: Any, stop_db: float, max_spp: int) -> list[tuple[int, float, float]]:
-    """(spp, seconds, dB) at 8, 16, 32, ... spp until `stop_db` is passed or `max_spp` reached."""
+def sweep(render_spp: Any, face_psnr: Any, stop_db: float, max_spp: int,
+          start: int = 8) -> list[tuple[int, float, float]]:
+    """(spp, seconds, dB) at start, 2 start, 4 start ... spp until `stop_db` is passed or `max_spp` reached."""
     rows: list[tuple[int, float, float]] = []
-    samples = 8
+    samples = start
     while samples <= max_spp:
         rgb, sec = render_spp(samples)
         rows.append((samples, sec, face_psnr(rgb)))

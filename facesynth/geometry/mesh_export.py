@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import trimesh
 
 from facesynth.assets.pack import FacePack
 
 
 def posed_mesh_ply(vertices_cam: np.ndarray, pack: FacePack) -> bytes:
     """Binary PLY bytes of the triangulated posed mesh; a face attribute `region` holds region ids."""
+    import trimesh  # slow to import (about half of a worker's start-up): only when a mesh is written
     mesh = trimesh.Trimesh(
         vertices=np.asarray(vertices_cam, dtype=np.float64),
         faces=np.asarray(pack.triangles),

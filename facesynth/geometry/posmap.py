@@ -14,7 +14,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from facesynth.assets.pack import FacePack
 from facesynth.errors import UserError
@@ -128,6 +127,7 @@ def compute_posmap(
 def crop_image(rgb: np.ndarray, transform: np.ndarray, size: int) -> np.ndarray:
     """The size x size crop of an (H,W[,C]) image under an image->crop transform (bilinear,
     0 outside the image); integer images stay integer (rounded)."""
+    from scipy import ndimage  # slow to import: only when a crop is written
     img = np.asarray(rgb)
     inv = np.linalg.inv(np.asarray(transform, dtype=np.float64))
     rows, cols = np.mgrid[0:size, 0:size].astype(np.float64)

@@ -24,6 +24,7 @@ from facesynth.geometry.strands import GroomGeometry
 from facesynth.render import background as bgmod
 from facesynth.render._bpy import blender_output_to, import_bpy
 from facesynth.render.cycles_settings import cycles_settings
+from facesynth.render.datablocks import datablock_census
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
 from facesynth.render.groom import GroomObjects
 from facesynth.render.lights import LightPool
@@ -35,8 +36,6 @@ from facesynth.render.world import World
 from facesynth.sampling.spec import RenderSpec, SampleSpec
 from facesynth.scratch import make_scratch_dir
 
-DATA_COLLECTIONS = ("objects", "meshes", "materials", "lights", "cameras", "images", "worlds",
-                    "node_groups", "textures", "collections", "scenes")
 CAMERA_DATA_KEYS = ("type", "lens", "sensor_width", "sensor_fit", "ortho_scale", "clip_start",
                     "clip_end", "shift_x", "shift_y")
 
@@ -252,8 +251,9 @@ class RenderSession:
 
     # -- bookkeeping -------------------------------------------------------------------------
     def datablock_counts(self) -> dict[str, int]:
-        """How many blocks of each kind Blender holds (a soak test asserts these stay flat)."""
-        return {name: len(getattr(self._bpy.data, name)) for name in DATA_COLLECTIONS}
+        """How many blocks of each kind Blender holds, every kind, and the orphans among them
+        (`render/datablocks.py`; a soak test asserts these stay flat)."""
+        return datablock_census(self._bpy)
 
     def close(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)
