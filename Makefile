@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 # Re-install when pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml 2>/dev/null | cut -c1-16)
 
+# The consumer package models/ (torch) installs only for `make test`, so `make demo` needs no torch.
+MODELS_STAMP := $(VENV)/.models-$(shell cat pyproject.toml models/pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
+
 # A second environment for the readers: today's ML stack (Python 3.12, numpy 2), no bpy. The
 # reader, export and verify tests run there too, so `pip install facesynth` keeps working for them.
 # python3.12 on PATH, else one installed by pyenv (whose shim fails while another version is global).
@@ -44,13 +47,19 @@ demo: $(STAMP)
 	@echo "demo: dataset in out/quickstart, report and contact sheet in out/quickstart-report"
 
 # Every test: lint, the whole pytest suite (real Blender renders, real ICT files from ../shared),
-# the reader/export/verify tests again under numpy 2 without bpy, and the documentation site
-# built with --strict (broken links or missing pages fail).
-test: $(STAMP) $(STAMP_NP2)
+# the reader/export/verify tests again under numpy 2 without bpy, the models package's tests, and the
+# documentation site built with --strict (broken links or missing pages fail).
+test: $(STAMP) $(STAMP_NP2) $(MODELS_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	$(VENV_NP2)/bin/python -m pytest -q -p no:cacheprovider $(NP2_TESTS)
+	cd models && ../$(BIN)/python -m pytest -q -p no:cacheprovider
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+$(MODELS_STAMP): $(STAMP) models/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e "./models[test]" "torch==2.13.0"
+	@rm -f $(VENV)/.models-*
+	@touch $@
 
 # The performance suite (bench/runner.py): appends dated rows to bench/RESULTS.md.
 bench: $(STAMP)

@@ -1,0 +1,58 @@
+"""Bench of facesynth-models on the depth_portrait_128 data set (models/bench/depth_portrait_128.yaml).
+
+Trains DepthNet and the single-image PRN on the train split, scores the best weights on the
+held-out test subjects against the mean baselines, and reports each run's wall time. Figures go
+into docs/models.md by hand; the CED plots are copied to docs/images/.
+
+    facesynth render models/bench/depth_portrait_128.yaml --out .cache/bench-depth128
+    .venv/bin/python models/bench/bench_models.py --data .cache/bench-depth128 --out .cache/bench-models
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+from facesynth_models.config import TrainConfig
+from facesynth_models.evaluate import HEADLINE
+from facesynth_models.train import run
+
+REPO = Path(__file__).resolve().parents[2]
+RUNS = {
+    "depth": {"task": "depth", "epochs": 8, "batch_size": 8, "lr": 1e-3, "model": {"width": 16, "levels": 4}},
+    "posmap": {"task": "posmap", "epochs": 6, "batch_size": 8, "lr": 2e-4},
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--out", type=Path, default=REPO / ".cache" / "bench-models")
+    ap.add_argument("--only", choices=sorted(RUNS), action="append")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    figures = {}
+    for name, spec in RUNS.items():
+        if args.only and name not in args.only:
+            continue
+        cfg = TrainConfig(dataset=str(args.data.resolve()), out=str((args.out / name).resolve()), seed=0,
+                          threads=args.threads, **spec)
+        t0 = time.perf_counter()
+        summary = run(cfg, REPO)
+        wall = time.perf_counter() - t0
+        head = HEADLINE["depth" if name == "depth" else "posmap"]
+        model, base = summary["model"]["mean"], summary["mean baseline"]["mean"]
+        figures[name] = {"wall_s": round(wall, 1), "headline": head, "model": model, "mean_baseline": base,
+                         "reduction": 1.0 - model[head] / base[head], "test_samples": summary["model"]["count"],
+                         "epochs_run": len((args.out / name / "log.jsonl").read_text().splitlines())}
+        shutil.copyfile(args.out / name / "eval" / "ced.png", REPO / "docs" / "images" / f"models_ced_{name}.png")
+        shutil.copyfile(args.out / name / "loss.png", REPO / "docs" / "images" / f"models_loss_{name}.png")
+        print(json.dumps({name: figures[name]}, indent=1), flush=True)
+    (args.out / "figures.json").write_text(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()
