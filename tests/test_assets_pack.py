@@ -204,8 +204,9 @@ def test_region_table():
     assert len(regions.pil_palette()) == 768 and regions.palette()[regions.IRIS].tolist() == list(
         regions.region("iris").color
     )
-    with pytest.raises(UserError, match="hair"):
-        regions.region("hair")
+    assert regions.region("hair").id == regions.HAIR  # the groom's regions are in the one table
+    with pytest.raises(UserError, match="horns"):
+        regions.region("horns")
 
 
 OBJ_TEXT = b"""# a comment\r

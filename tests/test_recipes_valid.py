@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ def test_recipe_validates(path: Path) -> None:
     loaded = load_recipe(path)
     assert loaded.recipe.samples >= 1
     assert path.read_text().startswith("# "), "each recipe starts with a comment saying what it reproduces"
+    # worker processes (`--workers`, Ray) receive the loaded recipe by pickle
+    assert pickle.loads(pickle.dumps(loaded)).recipe == loaded.recipe
 
 
 def test_defaults_reproduce_the_depth_setup() -> None:

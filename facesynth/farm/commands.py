@@ -24,11 +24,12 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[int | None, typer.Option(
             "--workers", help="Worker processes (local) or Ray actors; default: render in this process "
             "(local), one actor per node (ray).")] = None,
-        backend: Annotated[str, typer.Option("--backend", help="local or ray.")] = "local",
+        backend: Annotated[str, typer.Option(
+            "--backend", help="Where the workers run: local (this machine) or ray (a Ray cluster).")] = "local",
         address: Annotated[str | None, typer.Option(
             "--address", help="Ray cluster: auto or ray://HOST:PORT (default: a local Ray instance).")] = None,
         progress: Annotated[str, typer.Option(
-            "--progress", help="bar (stderr), json (one line per sample on stdout) or none.")] = "bar",
+            "--progress", help="Progress: bar (stderr), json (one line per sample on stdout) or none.")] = "bar",
         retries: Annotated[int, typer.Option(
             "--retries", help="Retries of a sample whose worker crashed.")] = 2,
     ) -> None:

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from facesynth.errors import UserError
 
 if TYPE_CHECKING:
-    from facesynth.farm.local import RunReport
     from facesynth.farm.progress import Progress
+    from facesynth.farm.report import RunReport
     from facesynth.farm.worker import SampleDone
     from facesynth.io.store import DatasetWriter
 

@@ -7,6 +7,7 @@ names the field and the bound, and an inverted range says which end is wrong.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -106,9 +107,13 @@ def _fmt(v: float) -> str:
 
 def bounded(name: str, lower: float = -math.inf, upper: float = math.inf, *, lower_open: bool = False,
             integer: bool = False) -> type[Range]:
-    """A Range subclass with its own bounds (one class per kind of quantity)."""
+    """A Range subclass with its own bounds (one class per kind of quantity).
+
+    The class belongs to the calling module (as `collections.namedtuple` does), so pickle finds it
+    by name: worker processes receive recipes whose ranges are defined in any schema module."""
+    module = sys._getframe(1).f_globals.get("__name__", __name__)
     return type(name, (Range,), {"lower": lower, "upper": upper, "lower_open": lower_open,
-                                 "integer": integer, "__module__": __name__})
+                                 "integer": integer, "__module__": module})
 
 
 PositiveMM = bounded("PositiveMM", 0.0, 1e6, lower_open=True)
