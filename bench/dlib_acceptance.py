@@ -18,13 +18,25 @@ from collections import defaultdict
 import numpy as np
 
 
+def dlib_model_file(name: str) -> str:
+    """A model file of the `face-recognition-models` package, found without importing it: its
+    __init__ needs `pkg_resources`, which current setuptools no longer ships."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("dlib models missing: pip install face-recognition-models (in the dev extra)")
+    return str(Path(spec.submodule_search_locations[0]) / "models" / name)
+
+
 def _models():
     import dlib
-    import face_recognition_models as frm
 
-    return (dlib.get_frontal_face_detector(), dlib.cnn_face_detection_model_v1(frm.cnn_face_detector_model_location()),
-            dlib.shape_predictor(frm.pose_predictor_model_location()),
-            dlib.face_recognition_model_v1(frm.face_recognition_model_location()))
+    return (dlib.get_frontal_face_detector(),
+            dlib.cnn_face_detection_model_v1(dlib_model_file("mmod_human_face_detector.dat")),
+            dlib.shape_predictor(dlib_model_file("shape_predictor_68_face_landmarks.dat")),
+            dlib.face_recognition_model_v1(dlib_model_file("dlib_face_recognition_resnet_model_v1.dat")))
 
 
 def judge(rgb: np.ndarray, truth: np.ndarray, models) -> dict:

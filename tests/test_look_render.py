@@ -3,6 +3,9 @@ the scene does not grow, and dlib's detectors (trained on real photographs) find
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -64,10 +67,13 @@ def test_skin_shirt_and_sky_render_and_switch_off(ict_pack, session):
 
 
 def test_dlib_finds_the_face_and_its_68_points(ict_pack, session):
-    dlib = pytest.importorskip("dlib")
-    frm = pytest.importorskip("face_recognition_models")
+    import dlib  # the dev extra installs dlib-bin and face-recognition-models: never a silent skip
+
+    spec = importlib.util.find_spec("face_recognition_models")  # its __init__ needs pkg_resources
+    assert spec is not None and spec.submodule_search_locations, "pip install face-recognition-models"
+    model = Path(spec.submodule_search_locations[0]) / "models" / "shape_predictor_68_face_landmarks.dat"
     detector = dlib.get_frontal_face_detector()
-    predictor = dlib.shape_predictor(frm.pose_predictor_model_location())
+    predictor = dlib.shape_predictor(str(model))
     for yaw in (20.0,):
         rgb, lab = _render(ict_pack, session, _look(0.4), yaw=yaw, size=(240, 320), samples=12, denoise=True)
         img = np.ascontiguousarray(rgb.astype(np.uint8))
