@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from facesynth._version import __version__
-from facesynth.errors import FacesynthError
+from facesynth.errors import one_line_errors
 
 app = typer.Typer(
     name="facesynth",
@@ -126,14 +126,9 @@ def _mount() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        _mount()
-        app(args=argv, prog_name="facesynth")
-    except FacesynthError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+        with one_line_errors():
+            _mount()
+            app(args=argv, prog_name="facesynth")
     except OSError as exc:  # a path that cannot be read or written: one line, never a traceback
         where = f"{exc.filename}: " if exc.filename else ""
         typer.echo(f"error: {where}{exc.strerror or exc}", err=True)

@@ -7,6 +7,10 @@ one-line message without a traceback and exits 2. A `WorkError` is a failure whi
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class FacesynthError(Exception):
     """Base class of every error facesynth raises on purpose."""
@@ -35,3 +39,17 @@ def quoted(value: object, limit: int = 120) -> str:
     echoes an unbounded input (a 10 MB string in a recipe field)."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """What a facesynth command line (facesynth's, facesynth-models') does with an error of ours or
+    a Ctrl-C: one line on stderr and the documented exit code, never a traceback."""
+    try:
+        yield
+    except FacesynthError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

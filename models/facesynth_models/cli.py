@@ -6,7 +6,6 @@ Exit codes: 0 success; 1 a failure during work (or `validate` found problems); 2
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -105,16 +104,10 @@ def describe(size: Annotated[int, typer.Option("--size", help="Position-map size
 
 
 def main(argv: list[str] | None = None) -> None:
-    from facesynth.errors import FacesynthError
+    from facesynth.errors import one_line_errors
 
-    try:
+    with one_line_errors():
         app(args=argv, prog_name="facesynth-models", standalone_mode=True)
-    except FacesynthError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
 
 
 if __name__ == "__main__":
