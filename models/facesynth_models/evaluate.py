@@ -131,9 +131,12 @@ def write_report(out: Path, kind: str, results: dict[str, list[dict[str, Any]]],
     out.mkdir(parents=True, exist_ok=True)
     head = HEADLINE[kind]
     summary = {name: summarise(rows, kind) for name, rows in results.items()}
-    curves = {name: metrics.ced([r[head] for r in rows], CED_MAX[kind]) for name, rows in results.items()}
-    for name, c in curves.items():
-        summary[name]["ced_auc"] = c.auc()
+    errors = {name: [r[head] for r in rows] for name, rows in results.items()}
+    for name, errs in errors.items():  # the AUC up to a fixed error, so runs compare
+        summary[name]["ced_auc"] = metrics.ced(errs, CED_MAX[kind]).auc()
+    # the plot reaches the largest error, so curves beyond the AUC's range are still seen
+    reach = max([CED_MAX[kind], *(e for errs in errors.values() for e in errs if np.isfinite(e))])
+    curves = {name: metrics.ced(errs, reach) for name, errs in errors.items()}
     doc = {"kind": kind, "headline": head, "results": summary,
            "per_sample": {name: rows for name, rows in results.items()}}
     (out / "metrics.json").write_text(json.dumps(doc, indent=1, sort_keys=True))
