@@ -92,10 +92,14 @@ def describe(size: Annotated[int, typer.Option("--size", help="Position-map size
     """Print each network's input -> output shapes and parameter count."""
     import torch
 
-    from facesynth_models.nets import PRN, DepthNet, ShapeRegressor, TwoImagePRN, count_parameters
+    from facesynth_models.config import ModelConfig
+    from facesynth_models.nets import PRN, DepthNet, ShapeRegressor, TwoImagePRN, count_parameters, norm_kind
+    from facesynth_models.tasks import norm_for
 
-    for name, model, shape in (("DepthNet", DepthNet(), (1, 3, 128, 128)), ("PRN", PRN(size), (1, 3, size, size)),
-                               ("TwoImagePRN", TwoImagePRN(size), (1, 6, size, size)),
+    with norm_kind(norm_for("posmap", ModelConfig())):  # the layers training builds
+        prn, two = PRN(size), TwoImagePRN(size)
+    for name, model, shape in (("DepthNet", DepthNet(), (1, 3, 128, 128)), ("PRN", prn, (1, 3, size, size)),
+                               ("TwoImagePRN", two, (1, 6, size, size)),
                                ("ShapeRegressor (N=1000)", ShapeRegressor(1000), (1, 3, 128, 128))):
         model.eval()
         with torch.no_grad():

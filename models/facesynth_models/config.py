@@ -23,7 +23,9 @@ class ModelConfig(_Frozen):
     width: int = Field(32, ge=1, le=512, description="DepthNet / shape encoder base channels.")
     levels: int = Field(4, ge=1, le=6, description="DepthNet U-Net levels (input side divisible by 2**levels).")
     vertex_stride: int = Field(1, ge=1, description="Shape task: regress every k-th vertex.")
-    norm: Literal["group", "batch"] = Field("group", description="Normalisation layers (batch: as in the papers).")
+    norm: Literal["auto", "group", "batch"] = Field(
+        "auto", description="Normalisation layers (batch: as in the papers; auto: batch for the position-map "
+                            "networks, group for the others).")
 
 
 class LossConfig(_Frozen):

@@ -41,8 +41,18 @@ def posmap_size(ds: FaceDataset) -> int:
     raise UsageError("the dataset has no position maps (recipe outputs need 'posmap' for this task)")
 
 
+def norm_for(task: str, cfg: ModelConfig) -> str:
+    """The normalisation layers of `task`'s network. `auto`: BatchNorm for the position-map networks,
+    GroupNorm for the others. GroupNorm normalises each sample's features on its own, which erases
+    the per-sample offset and scale that a head pose adds to every texel of a position map: PRN
+    with GroupNorm could not fit even four images' constant offsets (tests/test_nets.py)."""
+    if cfg.norm != "auto":
+        return cfg.norm
+    return "batch" if task in ("posmap", "posmap_pair") else "group"
+
+
 def build_model(task: str, cfg: ModelConfig, train: FaceDataset) -> nn.Module:
-    with norm_kind(cfg.norm):
+    with norm_kind(norm_for(task, cfg)):
         return _build(task, cfg, train)
 
 

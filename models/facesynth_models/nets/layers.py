@@ -27,6 +27,10 @@ def norm_kind(kind: str) -> Iterator[None]:
         _NORM.reset(token)
 
 
+def norm_is_batch() -> bool:
+    return _NORM.get() == "batch"
+
+
 def Norm(c: int) -> nn.Module:
     if _NORM.get() == "batch":
         return nn.BatchNorm2d(c)
@@ -75,7 +79,7 @@ class InvertedResidual(nn.Module):
 
 
 def up(cin: int, cout: int, stride: int, act: nn.Module | None = None) -> nn.Sequential:
-    """PRN's decoder layer: 4x4 transposed convolution (stride 1 or 2), BN and ReLU; with `act`, no BN."""
+    """PRN's decoder layer: 4x4 transposed convolution (stride 1 or 2), BN and ReLU; `act` replaces both."""
     pad = 1 if stride == 2 else 0
     layers: list[nn.Module] = [nn.ConvTranspose2d(cin, cout, 4, stride, padding=pad, bias=False)]
     if stride == 1:  # a 4x4 stride-1 transposed conv grows the map by 3: crop back to size
