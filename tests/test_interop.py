@@ -121,6 +121,7 @@ def test_hf_map_decodes_exr_to_float_arrays(rendered: Path, exported: Path, tmp_
     sample = facesynth.open_dataset(rendered)[2]
     row = hf[2]
     assert row["depth"].dtype == np.float32 and np.array_equal(row["depth"], sample.depth)
+    assert np.array_equal(row["depth_face"], sample.depth_face)  # no groom here: the same plane
     assert np.array_equal(row["normals"], sample.normals)
     assert np.array_equal(row["posmap"], np.stack([sample.posmap[c] for c in POSMAP_CHANNELS], axis=-1))
 
