@@ -30,8 +30,8 @@ def packs(ict_archive):
     return {"builtin": load_pack("builtin"), "ict": load_ict_pack(str(ict_archive))}
 
 
-def _labels(pack, yaw: float, face_model: str, **kw):
-    spec = sample_spec(yaw=yaw, face_model=face_model, outputs=("masks", "landmarks"),
+def _labels(pack, yaw: float, face_model: str, pitch: float = 0.0, roll: float = 0.0, **kw):
+    spec = sample_spec(yaw=yaw, pitch=pitch, roll=roll, face_model=face_model, outputs=("masks", "landmarks"),
                        camera=camera_spec(width=320, height=240, distance_mm=800.0))
     posed = pose_sample(spec, pack)
     return spec, posed, compute_labels(spec, pack, pack.deform(), posed, **kw)
@@ -66,9 +66,10 @@ def test_frontal_contours_agree(packs, name: str) -> None:
 
 
 @pytest.mark.ict
-@pytest.mark.parametrize("name,yaw", [("ict", 30.0), ("ict", -45.0), ("builtin", 40.0)])
-def test_far_side_slides_to_the_silhouette(packs, name: str, yaw: float) -> None:
-    _, _, lab = _labels(packs[name], yaw, "builtin" if name == "builtin" else "ict-facekit")
+@pytest.mark.parametrize("name,yaw,pitch,roll", [("ict", 30.0, 0, 0), ("ict", -45.0, 0, 0), ("ict", 35.0, 15, 10),
+                                                 ("builtin", 40.0, 0, 0)])
+def test_far_side_slides_to_the_silhouette(packs, name: str, yaw: float, pitch: float, roll: float) -> None:
+    _, _, lab = _labels(packs[name], yaw, "builtin" if name == "builtin" else "ict-facekit", pitch, roll)
     # +yaw turns the subject's left (jaw 9-16) away from the camera.
     far = np.arange(10, 17) if yaw > 0 else np.arange(0, 7)
     near = np.arange(0, 8) if yaw > 0 else np.arange(9, 17)
