@@ -43,7 +43,7 @@ def main() -> None:
     recipe.write_text(RECIPE)
     render_dataset(recipe, WORK / "ds", progress=False)
     ds = open_dataset(WORK / "ds")
-    fig, axes = plt.subplots(1, 3, figsize=(9, 4.6))
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.6))
     for ax, sample in zip(axes, ds, strict=True):
         ax.imshow(sample.rgb)
         fixed = sample.landmarks.xy
@@ -62,7 +62,7 @@ def main() -> None:
         ax.set_yticks([])
     handles, labels = axes[-1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.1, 1, 0.97))
+    fig.tight_layout(rect=(0, 0.12, 1, 0.96))
     print(save_figure(fig, REPO / "docs" / "images" / "jaw_contour_conventions.png", dpi=90))
 
 
