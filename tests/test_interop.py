@@ -91,6 +91,7 @@ def test_hf_datasets_round_trip_keeps_every_expression_weight(rendered: Path, ex
         assert expression_weights(meta) == sample.expression_weights  # nothing came back as None
         assert meta["dense_landmarks"] == sample.meta["dense_landmarks"]
         assert meta["face_box"] == sample.meta["face_box"] and meta["pupils"] == sample.meta["pupils"]
+        assert meta["landmarks_68_2d_contour"] == sample.meta["landmarks_68_2d_contour"]  # both jaw conventions
         assert sample.dense_landmarks.xy.shape == (60, 2) and sample.pupils.xy.shape == (2, 2)
 
 
