@@ -23,7 +23,7 @@ from facesynth_models.train import run
 REPO = Path(__file__).resolve().parents[2]
 RUNS = {
     "depth": {"task": "depth", "epochs": 8, "batch_size": 8, "lr": 1e-3, "model": {"width": 16, "levels": 4}},
-    "posmap": {"task": "posmap", "epochs": 4, "batch_size": 8, "lr": 1e-3, "augment": False},
+    "posmap": {"task": "posmap", "epochs": 12, "batch_size": 8, "lr": 1e-3, "augment": False},
 }
 
 
