@@ -77,6 +77,7 @@ def measure(recipe: Path, indices: list[int], scale: float, threads: int = 0,
     from facesynth.geometry.groom import posed_groom
     from facesynth.geometry.labels import compute_labels
     from facesynth.geometry.look_parts import look_parts
+    from facesynth.geometry.pose import pose_sample
     from facesynth.recipe import load_recipe
     from facesynth.render.session import RenderSession
 
@@ -87,8 +88,9 @@ def measure(recipe: Path, indices: list[int], scale: float, threads: int = 0,
     pairs = []
     with RenderSession(pack, threads=threads) as session:
         for k, i in enumerate(indices):
-            spec, vertices, posed = prepare(loaded, pack, i)
+            spec, vertices, _ = prepare(loaded, pack, i)
             full = scaled(resolve_spec_paths(loaded, spec), scale)
+            posed = pose_sample(full, pack)  # the camera (and its resolution) comes from the pose
             times: dict[str, tuple[float, float, float]] = {}
             order = (("bare", bare_spec(full)), ("full", full))
             for name, s in order if k % 2 == 0 else order[::-1]:
