@@ -37,6 +37,8 @@ def conditions(meta: dict) -> dict:
     """What a render was made of, for splitting the failures (all from the metadata)."""
     groom = meta.get("groom") or {}
     lights = meta.get("lights") or []
+    image_fx = (meta.get("look") or {}).get("image") or {}
+    skin = (meta.get("look") or {}).get("skin") or {}
     return {
         "id": meta["id"],
         "subject": int(meta["subject_id"]),
@@ -49,6 +51,11 @@ def conditions(meta: dict) -> dict:
         "headwear": bool(groom.get("headwear")),
         "hair": groom.get("hair_style") or "none",
         "beard": groom.get("beard_style") or "none",
+        "expression": str(meta["face_model"].get("expression_name")),
+        "blur": bool(image_fx.get("defocus_px") or image_fx.get("motion_px")),
+        "jpeg": bool(image_fx.get("jpeg_quality")),
+        "melanin": float(skin.get("melanin", float("nan"))),
+        "hair_melanin": float(groom.get("melanin", float("nan"))),
     }
 
 
@@ -60,8 +67,39 @@ def image(sample, kind: str) -> np.ndarray:
     return codecs.decode_png(sample.read(kind))[..., :3]
 
 
+def skin_luma(sample, kind: str) -> float:
+    """Mean sRGB luma (0-255) of the pixels labelled skin: how brightly the face came out."""
+    from facesynth.assets import parsing as P
+    from facesynth.io import codecs
+
+    skin = codecs.decode_png(sample.read("parsing")) == P.SKIN
+    rgb = image(sample, kind)[skin].astype(np.float64)
+    return float((rgb @ [0.299, 0.587, 0.114]).mean()) if len(rgb) else float("nan")
+
+
+REGIONS = {"jaw": slice(0, 17), "brow": slice(17, 27), "nose": slice(27, 36), "eye": slice(36, 48),
+           "mouth": slice(48, 68)}
+
+
+def vertical_offsets(img: np.ndarray, truth: np.ndarray, models) -> dict[str, float]:
+    """Mean signed vertical offset, predicted minus ours, per region, over the outer inter-ocular
+    distance (positive: the predictor puts the region lower than our landmarks). A region whose
+    offset stands out from the eyes' is drawn where a face in a real photograph would not have it."""
+    hog, _, predictor, _ = models
+    img = np.ascontiguousarray(img)
+    dets = list(hog(img, 1))
+    if not dets:
+        return {}
+    centre = truth.mean(axis=0)
+    best = min(dets, key=lambda r: np.hypot((r.left() + r.right()) / 2 - centre[0],
+                                            (r.top() + r.bottom()) / 2 - centre[1]))
+    pred = np.array([[q.x, q.y] for q in predictor(img, best).parts()], dtype=np.float64)
+    iod = np.linalg.norm(truth[36] - truth[45])
+    return {f"dy_{k}": float((pred[s, 1] - truth[s, 1]).mean() / iod) for k, s in REGIONS.items()}
+
+
 def judge_dataset(path: Path, kind: str, judge: Callable[[np.ndarray, np.ndarray], dict],
-                  cache: Path | None = None) -> list[dict]:
+                  cache: Path | None = None, models=None) -> list[dict]:
     """One row per stored sample: conditions + judgment; judgments are reused from `cache`."""
     from facesynth import open_dataset
 
@@ -73,12 +111,19 @@ def judge_dataset(path: Path, kind: str, judge: Callable[[np.ndarray, np.ndarray
             truth = sample.landmarks.xy
             r = judge(image(sample, kind), truth)
             r["iod_px"] = float(np.linalg.norm(truth[36] - truth[45]))
+            r["skin_luma"] = skin_luma(sample, kind)
             if "embedding" in r:
                 r["embedding"] = [float(x) for x in r["embedding"]]
             done[key] = r
             if cache is not None:  # write as we go: an interrupted judging run keeps its work
                 cache.write_text(json.dumps(done))
+        if "skin_luma" not in done[key]:  # judged before the luma was recorded
+            done[key]["skin_luma"] = skin_luma(sample, kind)
+        if models is not None and done[key]["hog"] and "dy_brow" not in done[key]:
+            done[key].update(vertical_offsets(image(sample, kind), sample.landmarks.xy, models))
         rows.append({**conditions(sample.meta), **done[key]})
+    if cache is not None:
+        cache.write_text(json.dumps(done))
     return rows
 
 
@@ -103,6 +148,12 @@ def failure_table(rows: list[dict]) -> str:
         "eyewear": lambda r: "sunglasses" if r["sunglasses"] else "glasses" if r["glasses"] else "none",
         "headwear": lambda r: "beanie" if r["headwear"] else "none",
         "hair": lambda r: r["hair"],
+        "hair melanin": lambda r: "light (<0.4)" if r["hair_melanin"] < 0.4 else "dark",
+        "skin melanin": lambda r: "<0.07" if r["melanin"] < 0.07 else "0.07-0.3" if r["melanin"] < 0.3 else ">=0.3",
+        "face luma": lambda r: "<80" if r["skin_luma"] < 80 else "80-140" if r["skin_luma"] < 140 else ">=140",
+        "blur (defocus/motion)": lambda r: "yes" if r["blur"] else "no",
+        "jpeg": lambda r: "yes" if r["jpeg"] else "no",
+        "expression": lambda r: r["expression"],
     }
     for name, by in splits.items():
         for group, g in split(rows, by):
@@ -158,7 +209,7 @@ def judge_stored(path: Path, kind: str, models, judge, auc, *, record: bool = Fa
 
     t0 = time.perf_counter()
     cache = path.with_name(f"{path.name}.dlib-{kind}.json")
-    rows = judge_dataset(path, kind, lambda rgb, truth: judge(rgb, truth, models), cache)
+    rows = judge_dataset(path, kind, lambda rgb, truth: judge(rgb, truth, models), cache, models)
     s = summary(rows, auc)
     meta = open_dataset(path)[0].meta
     size = f"{meta['camera']['width']}x{meta['camera']['height']}"
@@ -169,6 +220,9 @@ def judge_stored(path: Path, kind: str, models, judge, auc, *, record: bool = Fa
     for key, value in s.items():
         print(f"  {key}: {value if value is None or isinstance(value, int) else round(value, 4)}")
     print(f"  median inter-ocular distance: hits {_median_iod(rows, True)} px, misses {_median_iod(rows, False)} px")
+    offsets = {k: np.median([r[f"dy_{k}"] for r in rows if f"dy_{k}" in r]) for k in REGIONS}
+    print("  median vertical offset, predicted - ours, over inter-ocular (+ = predictor lower): "
+          + ", ".join(f"{k} {v:+.3f}" for k, v in offsets.items()))
     print(table)
     if failures is not None:
         failure_sheet(path, rows, kind, failures)
