@@ -67,14 +67,27 @@ def image(sample, kind: str) -> np.ndarray:
     return codecs.decode_png(sample.read(kind))[..., :3]
 
 
-def skin_luma(sample, kind: str) -> float:
-    """Mean sRGB luma (0-255) of the pixels labelled skin: how brightly the face came out."""
+def skin_luma(sample, kind: str) -> tuple[float, float]:
+    """Mean sRGB luma (0-255) of the pixels labelled skin (how brightly the face came out), and the
+    brows' luma over the forehead's just above them (a real brow is clearly darker than its skin)."""
     from facesynth.assets import parsing as P
     from facesynth.io import codecs
 
-    skin = codecs.decode_png(sample.read("parsing")) == P.SKIN
-    rgb = image(sample, kind)[skin].astype(np.float64)
-    return float((rgb @ [0.299, 0.587, 0.114]).mean()) if len(rgb) else float("nan")
+    parsing = codecs.decode_png(sample.read("parsing"))
+    luma = image(sample, kind).astype(np.float64) @ [0.299, 0.587, 0.114]
+    skin = parsing == P.SKIN
+    brow = (parsing == P.LEFT_BROW) | (parsing == P.RIGHT_BROW)
+    ratio = float("nan")
+    if brow.sum() >= 5:
+        ys, xs = np.nonzero(brow)
+        forehead = skin.copy()  # skin in the 25 rows above the brows, within their columns
+        forehead[ys.min():] = False
+        forehead[:max(0, ys.min() - 25)] = False
+        forehead[:, :xs.min()] = False
+        forehead[:, xs.max() + 1:] = False
+        if forehead.sum() >= 5:
+            ratio = float(luma[brow].mean() / max(luma[forehead].mean(), 1e-6))
+    return (float(luma[skin].mean()) if skin.any() else float("nan")), ratio
 
 
 REGIONS = {"jaw": slice(0, 17), "brow": slice(17, 27), "nose": slice(27, 36), "eye": slice(36, 48),
@@ -111,14 +124,14 @@ def judge_dataset(path: Path, kind: str, judge: Callable[[np.ndarray, np.ndarray
             truth = sample.landmarks.xy
             r = judge(image(sample, kind), truth)
             r["iod_px"] = float(np.linalg.norm(truth[36] - truth[45]))
-            r["skin_luma"] = skin_luma(sample, kind)
+            r["skin_luma"], r["brow_ratio"] = skin_luma(sample, kind)
             if "embedding" in r:
                 r["embedding"] = [float(x) for x in r["embedding"]]
             done[key] = r
             if cache is not None:  # write as we go: an interrupted judging run keeps its work
                 cache.write_text(json.dumps(done))
-        if "skin_luma" not in done[key]:  # judged before the luma was recorded
-            done[key]["skin_luma"] = skin_luma(sample, kind)
+        if "brow_ratio" not in done[key]:  # judged before these were recorded
+            done[key]["skin_luma"], done[key]["brow_ratio"] = skin_luma(sample, kind)
         if models is not None and done[key]["hog"] and "dy_brow" not in done[key]:
             done[key].update(vertical_offsets(image(sample, kind), sample.landmarks.xy, models))
         rows.append({**conditions(sample.meta), **done[key]})
@@ -138,6 +151,12 @@ def split(rows: list[dict], by: Callable[[dict], str]) -> list[tuple[str, list[d
     return sorted(groups.items())
 
 
+def _brow_bin(ratio: float) -> str:
+    if not np.isfinite(ratio):
+        return "no brow pixels"
+    return "<0.75" if ratio < 0.75 else "0.75-0.85" if ratio < 0.85 else ">=0.85 (faint)"
+
+
 def failure_table(rows: list[dict]) -> str:
     """Markdown: per |yaw| bin, environment and accessory, HOG detected and share of all misses."""
     misses = sum(not r["hog"] for r in rows) or 1
@@ -151,6 +170,7 @@ def failure_table(rows: list[dict]) -> str:
         "hair melanin": lambda r: "light (<0.4)" if r["hair_melanin"] < 0.4 else "dark",
         "skin melanin": lambda r: "<0.07" if r["melanin"] < 0.07 else "0.07-0.3" if r["melanin"] < 0.3 else ">=0.3",
         "face luma": lambda r: "<80" if r["skin_luma"] < 80 else "80-140" if r["skin_luma"] < 140 else ">=140",
+        "brow luma / forehead luma": lambda r: _brow_bin(r["brow_ratio"]),
         "blur (defocus/motion)": lambda r: "yes" if r["blur"] else "no",
         "jpeg": lambda r: "yes" if r["jpeg"] else "no",
         "expression": lambda r: r["expression"],
@@ -221,6 +241,8 @@ def judge_stored(path: Path, kind: str, models, judge, auc, *, record: bool = Fa
         print(f"  {key}: {value if value is None or isinstance(value, int) else round(value, 4)}")
     print(f"  median inter-ocular distance: hits {_median_iod(rows, True)} px, misses {_median_iod(rows, False)} px")
     offsets = {k: np.median([r[f"dy_{k}"] for r in rows if f"dy_{k}" in r]) for k in REGIONS}
+    ratios = [r["brow_ratio"] for r in rows if np.isfinite(r["brow_ratio"])]
+    print(f"  brow luma / forehead luma: median {np.median(ratios):.2f} over {len(ratios)} renders")
     print("  median vertical offset, predicted - ours, over inter-ocular (+ = predictor lower): "
           + ", ".join(f"{k} {v:+.3f}" for k, v in offsets.items()))
     print(table)
