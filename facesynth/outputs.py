@@ -44,3 +44,19 @@ OUTPUT_KINDS: dict[str, OutputKind] = {
 
 RECIPE_OUTPUTS: tuple[str, ...] = tuple(k for k, v in OUTPUT_KINDS.items() if v.in_recipe)
 FILE_KINDS: dict[str, OutputKind] = {k: v for k, v in OUTPUT_KINDS.items() if v.suffix is not None}
+
+
+@dataclass(frozen=True)
+class LandmarkConvention:
+    meta_key: str
+    """The per-sample metadata key holding this convention's 68 points (`2d`, `3d`, `visible`)."""
+    description: str
+
+
+LANDMARK_CONVENTIONS: dict[str, LandmarkConvention] = {
+    "3d": LandmarkConvention("landmarks_68", "fixed mesh vertices: each point is the same anatomical vertex at every "
+                             "pose (hidden when occluded); the default"),
+    "2d-contour": LandmarkConvention("landmarks_68_2d_contour", "jaw points 0-16 on the visible face outline (300W-LP "
+                                     "landmark marching); 17-67 as 3d"),
+}
+"""The 68-landmark conventions every sample with landmarks carries (docs/conventions.md#landmarks)."""

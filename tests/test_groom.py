@@ -258,3 +258,26 @@ def test_culling_hidden_ribbons_changes_no_label(ict_pack) -> None:
     xy, z, tris, _ = screen_vertices(gt.vertices, gt.triangles, posed.camera)
     culled = hidden_behind(labels.depth_face, xy, z, tris)
     assert culled.mean() > 0.2, "the back of the hair is culled"
+
+
+def test_braids_hang_as_two_plaits_below_the_ears(ict_pack) -> None:
+    """Every strand starts at its root and ends in one of two narrow plaits, one per side, hanging
+    from behind the ears to below the jaw."""
+    v = ict_pack.neutral_mm
+    g = _groom(hair_style="braids", hair_density=0.3, eyelashes=False)
+    hair = grow_groom(g, ict_pack, v).strand_set("hair")
+    root = np.einsum("nk,nkc->nc", hair.root_weights, v[hair.root_vertices])
+    np.testing.assert_allclose(hair.points[:, 0], root, atol=1e-6)
+    lm = v[ict_pack.landmarks_68]
+    centre_x = float(lm[27, 0])
+    for side in (1, -1):
+        ends = hair.points[(hair.points[:, 0, 0] - centre_x) * side > 0][:, -6]  # just above the tuft
+        assert len(ends) > 500
+        assert side * (np.median(ends[:, 0]) - centre_x) > 40, "each plait hangs on its own side"
+        assert np.median(ends[:, 1]) < lm[8, 1] + 20, "the plaits reach below the jaw line"
+        spread = np.percentile(np.linalg.norm(ends - np.median(ends, axis=0), axis=1), 90)
+        assert spread < 25, f"a plait is narrow (90 % of strands within {spread:.0f} mm of its middle)"
+    # the three bundles cross: along the plait, a strand moves from one side of it to the other
+    left = hair.points[hair.points[:, 0, 0] > centre_x][:, 12:-4]
+    lateral = left[..., 2] - np.median(left[..., 2], axis=0)
+    assert np.mean(np.ptp(lateral, axis=1) > 8) > 0.5

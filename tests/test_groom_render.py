@@ -4,6 +4,7 @@ plane, groom mask classes and groom metadata."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,9 @@ from facesynth.sampling.spec import BackgroundSpec
 
 pytestmark = pytest.mark.render
 pytest.importorskip("bpy")
+# Hugging Face datasets reads local shards only: never the Hub; caches stay in the checkout.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HOME", str(Path(__file__).resolve().parents[1] / ".cache" / "huggingface"))
 
 
 def _groom(style: str, seed: int, **kw) -> GroomSpec:
@@ -121,3 +125,22 @@ def test_dataset_depth_has_face_plane_and_metadata_says_what_depth_includes(tmp_
         assert np.all(sample.depth[hair] < np.where(sample.depth_face[hair] > 0, sample.depth_face[hair], np.inf))
         untouched = ~np.isin(sample.masks, [R.HAIR, R.BEARD, R.BROW_LEFT, R.BROW_RIGHT, R.GLASSES, R.HEADWEAR])
         assert np.array_equal(sample.depth[untouched], sample.depth_face[untouched])
+    # The exported shards keep the head-alone plane for both loaders (real webdataset, real HF datasets).
+    import webdataset as wds
+
+    from facesynth.io.decoders import exr_planes_handler, hf_decode_exr
+    from facesynth.io.export import export_webdataset
+
+    export_webdataset(tmp_path / "ds", tmp_path / "shards", shard_size=1)
+    shards = sorted(str(p) for p in (tmp_path / "shards").glob("*.tar"))
+    truth = {s.id: s for s in open_dataset(tmp_path / "ds")}
+    for row in wds.WebDataset(shards, shardshuffle=False, empty_check=False).decode(exr_planes_handler):
+        planes, sample = row["depth.exr"], truth[row["__key__"]]
+        assert np.array_equal(planes["Z"], sample.depth) and np.array_equal(planes["face.Z"], sample.depth_face)
+    datasets = pytest.importorskip("datasets")
+    hf = datasets.load_dataset("webdataset", data_files={"train": shards}, split="train",
+                               cache_dir=str(tmp_path / "hf"))
+    for row in hf.map(hf_decode_exr).with_format("numpy"):
+        sample = truth[str(row["__key__"])]
+        assert np.array_equal(row["depth_face"], sample.depth_face)
+        assert not np.array_equal(row["depth"], row["depth_face"])

@@ -146,3 +146,19 @@ def test_unknown_random_mix_shapes_name_the_field() -> None:
         parse_recipe(text, "r.yaml")
     ok = parse_recipe(text.replace(", smileyFace", ""), "r.yaml")
     assert ok.expressions.random_mix.shapes == ["jawOpen", "eyeBlinkLeft", "cheekPuff"]
+
+
+def test_dense_vertex_ids_past_the_pack_are_refused_before_any_output(tmp_path: Path) -> None:
+    """Found by validate and before render creates its output folder, not at the first sample."""
+    from facesynth.assets.preflight import asset_problems
+    from facesynth.farm.local import render_dataset
+    from facesynth.recipe import load_recipe
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: t\nseed: 1\nsamples: 1\nsubjects: {face_model: builtin}\ncamera: {resolution: 32x40}\n"
+                      "dense_landmarks: {vertex_ids: [1, 2, 999999]}\noutputs: [rgb, dense_landmarks]\n")
+    problems = asset_problems(load_recipe(recipe))
+    assert len(problems) == 1 and problems[0].startswith("dense_landmarks.vertex_ids[2] = 999999")
+    with pytest.raises(UserError, match=r"dense_landmarks.vertex_ids\[2\] = 999999 .* \(it has \d+\)"):
+        render_dataset(recipe, tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()

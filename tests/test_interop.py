@@ -91,6 +91,7 @@ def test_hf_datasets_round_trip_keeps_every_expression_weight(rendered: Path, ex
         assert expression_weights(meta) == sample.expression_weights  # nothing came back as None
         assert meta["dense_landmarks"] == sample.meta["dense_landmarks"]
         assert meta["face_box"] == sample.meta["face_box"] and meta["pupils"] == sample.meta["pupils"]
+        assert meta["landmarks_68_2d_contour"] == sample.meta["landmarks_68_2d_contour"]  # both jaw conventions
         assert sample.dense_landmarks.xy.shape == (60, 2) and sample.pupils.xy.shape == (2, 2)
 
 
@@ -121,6 +122,7 @@ def test_hf_map_decodes_exr_to_float_arrays(rendered: Path, exported: Path, tmp_
     sample = facesynth.open_dataset(rendered)[2]
     row = hf[2]
     assert row["depth"].dtype == np.float32 and np.array_equal(row["depth"], sample.depth)
+    assert np.array_equal(row["depth_face"], sample.depth_face)  # no groom here: the same plane
     assert np.array_equal(row["normals"], sample.normals)
     assert np.array_equal(row["posmap"], np.stack([sample.posmap[c] for c in POSMAP_CHANNELS], axis=-1))
 
@@ -218,6 +220,13 @@ def test_damaged_shard_is_named_by_the_reader_and_stats(
         _flip_byte_in_member(shard, ".rgb.png")
     with pytest.raises(UserError, match=r"shard .*train-000001.tar is damaged"):
         facesynth.open_dataset(copy)
+    if damage == "truncate":  # the quick check (sizes and tar index) still sees a cut shard ...
+        with pytest.raises(UserError, match=r"shard .*train-000001.tar is damaged"):
+            facesynth.open_dataset(copy, check_shards="size")
+    else:  # ... but not a flipped byte: that is what it skips
+        assert len(facesynth.open_dataset(copy, check_shards="size")) == 3
+    with pytest.raises(UserError, match=r"check_shards must be 'sha256' or 'size', got 'fast'"):
+        facesynth.open_dataset(copy, check_shards="fast")
     with pytest.raises(UserError, match=r"train-000001.tar is damaged"):
         facesynth.open_dataset(shard)
     code, out = _run("stats", str(copy), "--out", str(tmp_path / "report"), capsys=capsys)

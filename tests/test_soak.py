@@ -39,3 +39,32 @@ def test_no_datablock_grows_per_sample_over_a_short_soak(repo_root, tmp_path) ->
         assert not grown, f"after sample {p.samples}: data-block counts changed {grown}"
     assert all(p.datablocks["orphans"] == 0 for p in points)
     assert len(list((tmp_path / "out").rglob("*.json"))) >= SAMPLES  # every sample really written
+
+
+# Hair, brows, lashes, beards, glasses (both lens materials), a hat, the look's skin and shirt: each
+# is created on its first use and then reused, hidden or swapped.
+GROOM_LOOK = (*OVERRIDES, "subjects.groom.enabled=true", "subjects.groom.beard.probability=0.5",
+              "subjects.groom.glasses.probability=0.6", "subjects.groom.glasses.sunglasses=0.5",
+              "subjects.groom.headwear.probability=0.4", "look.skin.enabled=true",
+              "look.clothing.enabled=true", "look.image.enabled=true")
+GROOM_SAMPLES = 8
+
+
+def test_groom_and_look_need_no_new_datablocks_when_the_same_samples_come_again(repo_root, tmp_path) -> None:
+    from facesynth.farm.soak import soak
+
+    recipe = repo_root / "bench" / "soak.yaml"
+    loaded = load_recipe(recipe, [*GROOM_LOOK, f"samples={GROOM_SAMPLES}"])
+    grooms = [sample_spec(loaded, i).subject.groom for i in range(GROOM_SAMPLES)]
+    assert any(g.beard_style for g in grooms) and any(g.headwear for g in grooms), "the samples must vary the groom"
+    assert {g.glasses_sun for g in grooms if g.glasses_shape} == {True, False}, "both lens materials must be used"
+
+    points = soak(recipe, tmp_path / "out", GROOM_SAMPLES, every=GROOM_SAMPLES, overrides=GROOM_LOOK, passes=2)
+    first_pass, second_pass = points[-2].datablocks, points[-1].datablocks
+    assert [p.samples for p in points[-2:]] == [GROOM_SAMPLES, 2 * GROOM_SAMPLES]
+    assert first_pass["hair_curves"] >= 4 and first_pass["materials"] >= 6  # the groom and look really ran
+    grown = {k: (first_pass.get(k), v) for k, v in second_pass.items() if v != first_pass.get(k)}
+    assert not grown, f"the second pass over the same samples changed data-block counts {grown}"
+    assert all(p.datablocks["orphans"] == 0 for p in points), [p.datablocks["orphans"] for p in points]
+    for p in ("pass-0", "pass-1"):
+        assert len(list((tmp_path / "out" / p / "samples").rglob("*.json"))) >= GROOM_SAMPLES

@@ -3,7 +3,8 @@ a recipe that `validate` accepts must not be refused by `render` for a reason kn
 
 Without Blender: the face pack must be loadable (built-in, or imported ICT-FaceKit), and a
 character file's side files must stay in its folder and an OBJ must parse strictly. What only
-Blender can tell (meshes, shape keys, vertex counts for landmarks) is checked when it imports.
+Blender can tell (meshes, shape keys, vertex counts for landmarks) is checked when it imports;
+`dense_landmarks.vertex_ids` are checked against a built-in or imported pack here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from facesynth.assets.cache import pack_cache_path
 from facesynth.assets.obj import check_obj
 from facesynth.assets.references import references
 from facesynth.errors import UserError
+from facesynth.geometry.dense import dense_vertex_ids
 from facesynth.recipe import LoadedRecipe
 from facesynth.recipe.schema import CharacterFile
 
@@ -41,8 +43,13 @@ def asset_problems(loaded: LoadedRecipe) -> list[str]:
             if path.suffix.lower() == ".obj":
                 check_obj(path.read_bytes(), str(path))
         else:
-            load_pack(fm)
+            pack = load_pack(fm)
+            dl = loaded.recipe.dense_landmarks
+            if dl.vertex_ids:  # found here, not at the first sample after `out` exists
+                dense_vertex_ids(pack, dl.count, tuple(dl.vertex_ids))
     except UserError as exc:
+        if str(exc).startswith("dense_landmarks."):
+            return [f"{exc} {where}"]
         return [f"subjects.face_model: {exc} {where}"]
     except OSError as exc:
         return [f"subjects.face_model: cannot read {exc.filename}: {exc.strerror or exc} {where}"]

@@ -60,9 +60,12 @@ def anon_rss_mb() -> float:
 
 
 def soak(recipe_path: str | Path, out: str | Path, samples: int, *, every: int = 50,
-         overrides: Sequence[str] = (), on_point: Callable[[SoakPoint], None] | None = None) -> list[SoakPoint]:
+         overrides: Sequence[str] = (), on_point: Callable[[SoakPoint], None] | None = None,
+         passes: int = 1) -> list[SoakPoint]:
     """Render samples 0..samples-1 of the recipe into `out` in this process; a point after the first
-    sample (the scene is warm) and then after every `every` samples."""
+    sample (the scene is warm) and then after every `every` samples. With `passes` > 1 the same
+    samples are rendered again in the same scene, each pass into its own store (`out`/pass-N): the
+    scene has then seen every object and material the samples need, so any later growth is a leak."""
     from facesynth.farm.producer import SampleProducer
     from facesynth.io.store import DatasetWriter
     from facesynth.render import RenderSession
@@ -73,23 +76,27 @@ def soak(recipe_path: str | Path, out: str | Path, samples: int, *, every: int =
     loaded = load_recipe(recipe_path, [*overrides, f"samples={samples}"])
     bpy = import_bpy()
     pack = load_face_model(loaded)
-    writer = DatasetWriter(out, loaded.text, force_new=True, blender_version=bpy.app.version_string)
     points: list[SoakPoint] = []
-    with RenderSession(pack, threads=loaded.recipe.render.threads) as session:
-        producer = SampleProducer(loaded, pack, session, writer, bpy.app.version_string)
-        t_last, c_last, n_last = time.perf_counter(), time.process_time(), 0
-        for index in range(samples):
-            producer.produce(index)
-            done = index + 1
-            if done == 1 or done % every == 0 or done == samples:
-                now, cpu = time.perf_counter(), time.process_time()
-                point = SoakPoint(samples=done, rss_mb=rss_mb(), anon_mb=anon_rss_mb(),
-                                  datablocks=datablock_census(bpy),
-                                  seconds_per_sample=(now - t_last) / (done - n_last),
-                                  cpu_seconds_per_sample=(cpu - c_last) / (done - n_last))
-                t_last, c_last, n_last = now, cpu, done
-                points.append(point)
-                if on_point is not None:
-                    on_point(point)
-    return points
+    last = [time.perf_counter(), time.process_time(), 0]  # wall, CPU, samples at the previous point
 
+    def record(done: int) -> None:
+        now, cpu = time.perf_counter(), time.process_time()
+        point = SoakPoint(samples=done, rss_mb=rss_mb(), anon_mb=anon_rss_mb(), datablocks=datablock_census(bpy),
+                          seconds_per_sample=(now - last[0]) / (done - last[2]),
+                          cpu_seconds_per_sample=(cpu - last[1]) / (done - last[2]))
+        last[:] = [now, cpu, done]
+        points.append(point)
+        if on_point is not None:
+            on_point(point)
+
+    with RenderSession(pack, threads=loaded.recipe.render.threads) as session:
+        for p in range(passes):
+            store = Path(out) if passes == 1 else Path(out) / f"pass-{p}"
+            with DatasetWriter(store, loaded.text, force_new=True, blender_version=bpy.app.version_string) as writer:
+                producer = SampleProducer(loaded, pack, session, writer, bpy.app.version_string)
+                for index in range(samples):
+                    producer.produce(index)
+                    done = p * samples + index + 1
+                    if done == 1 or done % every == 0 or done == samples * passes:
+                        record(done)
+    return points

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from facesynth.assets import regions as R
-from facesynth.geometry import accessories, facial_hair, scalp_hair, vec
+from facesynth.geometry import accessories, braids, facial_hair, scalp_hair, vec
 from facesynth.geometry.head_shell import build_shell, directions, sample_surface
 from facesynth.geometry.strands import GroomGeometry, StrandSet
 from facesynth.sampling.groom import GroomSpec
@@ -45,7 +45,7 @@ def grow_groom(g: GroomSpec, pack: Any, rest_vertices: np.ndarray) -> GroomGeome
         shell = _head_shell(v, tris, lm)
         line = _hairline(shell, lm, rng)
     if g.hair_style != "bald":
-        hair = _scalp(g, v, tris, shell, line, rng)
+        hair = _scalp(g, v, tris, shell, line, rng, y_ear=float((lm[0, 1] + lm[16, 1]) / 2))
         strands.append(hair)
     strands.append(facial_hair.eyebrows(v, tris, lm, g.brow_density, g.brow_thickness_mm, rng))
     if g.beard_style is not None:
@@ -78,7 +78,7 @@ def _hairline(shell: Any, lm: np.ndarray, rng: np.random.Generator) -> scalp_hai
 
 
 def _scalp(g: GroomSpec, v: np.ndarray, tris: np.ndarray, shell: Any, line: scalp_hair.Hairline,
-           rng: np.random.Generator) -> StrandSet:
+           rng: np.random.Generator, y_ear: float) -> StrandSet:
     _, count, n_pts, _, _ = scalp_hair.STYLES[g.hair_style]
     n = max(int(count * g.hair_density), scalp_hair.N_GUIDES)
     s = sample_surface(v, tris, n * 4, rng)
@@ -96,9 +96,13 @@ def _scalp(g: GroomSpec, v: np.ndarray, tris: np.ndarray, shell: Any, line: scal
         radius = np.broadcast_to(np.linspace(0.07, 0.05, n_pts), (len(roots), n_pts)).copy()
         return StrandSet("hair", "hair", points, radius, np.full(len(roots), R.HAIR, np.uint8),
                          tris[s.triangle[keep]], s.bary[keep])
-    n_guides = min(scalp_hair.N_GUIDES, len(roots))
-    guides = scalp_hair.grow_guides(roots[:n_guides], shell, line, params, rng)
-    points = scalp_hair.children(roots, roots[:n_guides], guides, shell, line, params, rng)
+    if g.hair_style == "braids":  # combed to two gather points below the ears, then plaited
+        length = scalp_hair.STYLES["braids"][0] * g.hair_length
+        points = braids.braid_strands(roots, shell, y_ear - 12.0, length, n_pts, rng)
+    else:
+        n_guides = min(scalp_hair.N_GUIDES, len(roots))
+        guides = scalp_hair.grow_guides(roots[:n_guides], shell, line, params, rng)
+        points = scalp_hair.children(roots, roots[:n_guides], guides, shell, line, params, rng)
     if g.hair_style == "bun":  # a third of the strands wound into the bun
         wound = np.argsort(vec.norm(roots - points[:, -1]), kind="stable")[: len(roots) // 3]
         points[wound] = scalp_hair.bun_strands(roots[wound], shell, rng, n_pts)

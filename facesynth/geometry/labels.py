@@ -11,6 +11,7 @@ from facesynth.assets.pack import FacePack
 from facesynth.assets.parsing import part_classes, polygon_classes
 from facesynth.assets.regions import REGION_BY_ID, solid_lookup
 from facesynth.errors import UserError
+from facesynth.geometry.contour import ContourLandmarks, contour_landmarks
 from facesynth.geometry.dense import dense_vertex_ids
 from facesynth.geometry.groom_labels import GroomTriangles, facing_normals, groom_triangles
 from facesynth.geometry.landmarks import Landmarks, compute_landmarks
@@ -54,6 +55,9 @@ class Labels:
     """The groom parts that `depth`, `mask`, `normals` and landmark visibility include."""
     part_names: tuple[str, ...] = ()
     """Region names of the extra parts (clothing ...) that every label includes."""
+    landmarks_2d_contour: ContourLandmarks | None = None
+    """The 68 landmarks with the jaw contour (0-16) on the visible face outline (the 2D convention
+    of 300W-LP; facesynth.geometry.contour); None for packs without 68 landmarks."""
 
     @property
     def depth_includes(self) -> tuple[str, ...]:
@@ -140,6 +144,10 @@ def compute_labels(spec: SampleSpec, pack: FacePack, vertices_model: np.ndarray,
         r, normals, mask, parsing = _with_groom(r, normals, mask, parsing, gt, len(all_t), posed)
     # Packs without a landmark mapping (user characters) get empty landmarks.
     lms = compute_landmarks(occluders_v, np.asarray(pack.landmarks_68).reshape(-1), posed.camera, occluders_t)
+    contour = None
+    if len(lms.uv) == 68:
+        contour = contour_landmarks(pack, v_cam, posed.model_to_camera, posed.camera, lms, tris, occluders_v,
+                                    occluders_t)
     pm = None
     if "posmap" in spec.outputs:
         if len(lms.uv) != 68:
@@ -154,7 +162,7 @@ def compute_labels(spec: SampleSpec, pack: FacePack, vertices_model: np.ndarray,
     return Labels(depth=r.depth, normals=normals, mask=mask, landmarks=lms, posmap=pm, dense=dense,
                   dense_ids=dense_ids, vertices_cam=v_cam, raster=r, solid_triangles=solid, parsing=parsing,
                   depth_face=depth_face, groom_parts=gt.parts if gt is not None else (),
-                  part_names=tuple(REGION_BY_ID[p.region].name for p in parts))
+                  part_names=tuple(REGION_BY_ID[p.region].name for p in parts), landmarks_2d_contour=contour)
 
 
 def _with_groom(head: Raster, normals: np.ndarray, mask: np.ndarray, parsing: np.ndarray, gt: GroomTriangles,

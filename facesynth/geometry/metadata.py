@@ -14,6 +14,7 @@ import numpy as np
 
 from facesynth.assets.pack import FacePack
 from facesynth.color import kelvin_to_rgb
+from facesynth.geometry.contour import CONVENTION_2D
 from facesynth.geometry.dense import VERTEX_SET_VERSION
 from facesynth.geometry.face_box import mask_box, points_box, pupil_centres, visible_face_area
 from facesynth.geometry.labels import Labels
@@ -21,11 +22,12 @@ from facesynth.geometry.landmarks import Landmarks
 from facesynth.geometry.lights import light_pose
 from facesynth.geometry.pose import POSE_CONVENTION, Posed
 from facesynth.geometry.posmap import __doc__ as _POSMAP_DOC
-from facesynth.outputs import META_VERSION
+from facesynth.outputs import LANDMARK_CONVENTIONS, META_VERSION
 from facesynth.sampling.spec import SampleSpec, light_tree_enabled
 
 LANDMARK_ORDER = "iBUG/Multi-PIE 68, 0-indexed"
 BOX_FORMAT = "[x0, y0, x1, y1] px, (0, 0) = centre of the top-left pixel; [] = none"
+CONTOUR_KEY = LANDMARK_CONVENTIONS["2d-contour"].meta_key
 POSMAP_CONVENTION = " ".join((_POSMAP_DOC or "").split())
 
 
@@ -139,6 +141,12 @@ def build_metadata(
         meta["look"] = spec.look.model_dump(mode="json")
     if len(lm.uv) == 68:  # packs without a landmark mapping have none to write
         meta["landmarks_68"] = {**_points_entry(lm, pack.landmarks_68), "order": LANDMARK_ORDER}
+    if labels.landmarks_2d_contour is not None:
+        c = labels.landmarks_2d_contour
+        p = c.points
+        meta[CONTOUR_KEY] = {"2d": _f(p.uv), "3d": _f(p.xyz_cam), "visible": [bool(b) for b in p.visible],
+                             "order": LANDMARK_ORDER, "convention": CONVENTION_2D,
+                             "vertex_pairs": c.pairs.tolist(), "weights": _f(c.weights)}
     meta["face_box"] = {
         "from_visible_face_area": mask_box(visible_face_area(labels.raster, labels.solid_triangles, pack)),
         "from_landmarks": points_box(lm.uv),

@@ -28,6 +28,7 @@ STYLES: dict[str, tuple[float, int, int, float, float]] = {
     "long": (280.0, 11000, 16, 12.0, 45.0),
     "curly": (110.0, 18000, 22, 16.0, 40.0),
     "bun": (140.0, 20000, 12, 3.0, 400.0),
+    "braids": (170.0, 12000, 30, 2.0, 400.0),  # length: each braid's, below its gather point
 }
 N_GUIDES = 400
 ROOT_RADIUS_MM = 0.1

@@ -4,7 +4,8 @@ Layout: `images/<id>.rgb.png` and `annotations/face_keypoints_<split>.json`, one
 readable by pycocotools. One annotation per image (category `face`): the 68 iBUG points (70 with
 the two pupil centres, Face Synthetics' convention) as
 (x, y, v), v = 2 visible, 1 inside the image but occluded (our depth test), 0 outside the image
-(x = y = 0, as COCO writes unlabelled points); `bbox` from the visible face area, `segmentation`
+(x = y = 0, as COCO writes unlabelled points), in the fixed-vertex convention or (`--landmarks
+2d-contour`) with the jaw on the visible face outline; `bbox` from the visible face area, `segmentation`
 that box as a polygon. COCO puts
 (0, 0) at the top-left corner of the image, facesynth at the centre of the top-left pixel: every
 coordinate here is facesynth's + 0.5.
@@ -24,6 +25,7 @@ from facesynth.io import codecs
 from facesynth.io.dataset import Sample, open_dataset
 from facesynth.io.export import checked_read
 from facesynth.io.licences import collect_licences
+from facesynth.outputs import LANDMARK_CONVENTIONS
 
 COCO_SHIFT = 0.5  # facesynth pixel-centre coordinates -> COCO pixel-corner coordinates
 KEYPOINT_NAMES = tuple(f"ibug_{i:02d}" for i in range(68))
@@ -51,11 +53,11 @@ def coco_box(box: list[float]) -> list[float]:
     return [round(x0 + COCO_SHIFT, 4), round(y0 + COCO_SHIFT, 4), round(x1 - x0, 4), round(y1 - y0, 4)]
 
 
-def _annotation(sample: Sample, width: int, height: int, keypoints: int) -> dict[str, Any]:
+def _annotation(sample: Sample, width: int, height: int, keypoints: int, convention: str) -> dict[str, Any]:
     meta = sample.meta
     if "landmarks_68" not in meta:
         raise UserError(f"sample {sample.id} has no landmarks_68: export --format coco needs the landmarks output")
-    lm = sample.landmarks
+    lm = sample.landmarks_in(convention)
     xy, visible = lm.xy, lm.visible
     if keypoints == 70:
         if "pupils" not in meta:
@@ -79,12 +81,17 @@ def _box_polygon(bbox: list[float]) -> list[float]:
     return [x, y, x + w, y, x + w, y + h, x, y + h]
 
 
-def export_coco(root: str | os.PathLike[str], out: str | os.PathLike[str], *, keypoints: int = 68) -> dict[str, Any]:
+def export_coco(root: str | os.PathLike[str], out: str | os.PathLike[str], *, keypoints: int = 68,
+                landmarks: str = "3d") -> dict[str, Any]:
     """Write images/ and annotations/face_keypoints_<split>.json into `out`; returns a summary.
 
-    `keypoints`: 68 (iBUG) or 70 (iBUG + the two pupil centres, as Face Synthetics)."""
+    `keypoints`: 68 (iBUG) or 70 (iBUG + the two pupil centres, as Face Synthetics). `landmarks`:
+    the convention of the 68 (`facesynth.outputs.LANDMARK_CONVENTIONS`: 3d, or 2d-contour with the
+    jaw on the visible outline, as 300W-LP)."""
     if keypoints not in (68, 70):
         raise UserError(f"--keypoints must be 68 or 70, got {keypoints}")
+    if landmarks not in LANDMARK_CONVENTIONS:
+        raise UserError(f"--landmarks must be one of {', '.join(LANDMARK_CONVENTIONS)}, got {landmarks!r}")
     root, out = Path(root), Path(out)
     dataset = open_dataset(root)
     if dataset.source_kind != "directory":
@@ -103,7 +110,7 @@ def export_coco(root: str | os.PathLike[str], out: str | os.PathLike[str], *, ke
         cam = meta["camera"]
         width, height = int(cam["width"]), int(cam["height"])
         name = f"{sample.id}.rgb.png"
-        ann = _annotation(sample, width, height, keypoints)
+        ann = _annotation(sample, width, height, keypoints, landmarks)
         codecs.write_file(out / "images" / name, checked_read(sample, "rgb", meta["outputs"]["rgb"]))
         split = by_split.setdefault(str(meta.get("split", "train")), {"images": [], "annotations": []})
         split["images"].append({"id": sample.index + 1, "file_name": name, "width": width, "height": height})
@@ -115,7 +122,7 @@ def export_coco(root: str | os.PathLike[str], out: str | os.PathLike[str], *, ke
                 "skeleton": [list(pair) for pair in SKELETON]}
     files = []
     for split, content in sorted(by_split.items()):
-        doc = {"info": {"description": f"facesynth {split} split: {keypoints} face landmarks",
+        doc = {"info": {"description": f"facesynth {split} split: {keypoints} face landmarks ({landmarks} convention)",
                         "version": __version__, "contributor": "facesynth"},
                "licenses": licences, "categories": [category], **content}
         path = out / "annotations" / f"face_keypoints_{split}.json"

@@ -100,6 +100,8 @@ def export_cmd(
         ExportFormat, typer.Option("--format", help="WebDataset shards, or COCO keypoints JSON beside the images.")
     ] = ExportFormat(FORMATS[0]),
     keypoints: Annotated[int, typer.Option("--keypoints", help="COCO: 68 (iBUG) or 70 (with the two pupils).")] = 68,
+    landmarks: Annotated[str, typer.Option(
+        "--landmarks", help="COCO: landmark convention, 3d (fixed vertices) or 2d-contour (jaw on outline).")] = "3d",
 ) -> None:
     """Write WebDataset tar shards per split, dataset_info.json and a dataset card (or COCO keypoints)."""
     from facesynth.io.export import export_webdataset
@@ -107,11 +109,11 @@ def export_cmd(
     if format.value == "coco":
         from facesynth.io.coco import export_coco
 
-        coco = export_coco(directory, out, keypoints=keypoints)
+        coco = export_coco(directory, out, keypoints=keypoints, landmarks=landmarks)
         typer.echo(f"{out}: {coco['samples']} samples; annotations/{', annotations/'.join(coco['files'])}")
         return
-    if keypoints != 68:
-        raise UserError("--keypoints applies to --format coco only")
+    if keypoints != 68 or landmarks != "3d":
+        raise UserError("--keypoints and --landmarks apply to --format coco only")
     info = export_webdataset(directory, out, shard_size=shard_size, format=format.value)
     splits = ", ".join(f"{name} {count}" for name, count in info["splits"].items())
     typer.echo(f"{out}: {info['samples']} samples in {len(info['shards'])} shards ({splits})")

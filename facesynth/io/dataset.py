@@ -21,6 +21,7 @@ from facesynth.io.batches import iter_batches
 from facesynth.io.shards import check_shard_files, read_info
 from facesynth.io.sources import Entry, FileRef, find_source, scan_directory, scan_shards
 from facesynth.io.store import RECIPE_FILE
+from facesynth.outputs import LANDMARK_CONVENTIONS
 
 
 @dataclass(frozen=True)
@@ -155,9 +156,24 @@ class Sample:
 
     @cached_property
     def landmarks(self) -> Landmarks:
-        lm = self.meta.get("landmarks_68")
+        """The 68 landmarks in the default fixed-vertex ("3d") convention."""
+        return self.landmarks_in("3d")
+
+    @cached_property
+    def landmarks_2d_contour(self) -> Landmarks:
+        """The 68 landmarks with the jaw contour (0-16) on the visible face outline, as 300W-LP
+        annotates them (the "2d-contour" convention); 17-67 equal `landmarks`."""
+        return self.landmarks_in("2d-contour")
+
+    def landmarks_in(self, convention: str) -> Landmarks:
+        """The 68 landmarks in a convention of `facesynth.outputs.LANDMARK_CONVENTIONS`."""
+        if convention not in LANDMARK_CONVENTIONS:
+            raise UserError(f"landmark convention {convention!r} is not one of {', '.join(LANDMARK_CONVENTIONS)}")
+        key = LANDMARK_CONVENTIONS[convention].meta_key
+        lm = self.meta.get(key)
         if not isinstance(lm, dict):
-            raise UserError(f"sample {self.id} has no landmarks_68 in its metadata")
+            why = " (written before facesynth had this convention)" if "landmarks_68" in self.meta else ""
+            raise UserError(f"sample {self.id} has no {key} in its metadata{why}")
         return Landmarks(
             np.asarray(lm["2d"], dtype=np.float64).reshape(68, 2),
             np.asarray(lm["3d"], dtype=np.float64).reshape(68, 3),
@@ -298,7 +314,8 @@ class Dataset(Sequence[Sample]):
         """Plain dicts of numpy arrays (no torch): id, index, meta and one key per output kind.
 
         Keys are the output kinds (rgb, depth, normals, masks, crop, posmap as a dict of channels,
-        mesh as PLY bytes), plus landmarks_2d/_3d/_visible when the metadata has them. `kinds`
+        mesh as PLY bytes), plus landmarks_2d/_3d/_visible and landmarks_2d_contour/_visible (the
+        68 points in the 2d-contour convention) when the metadata has them. `kinds`
         defaults to each sample's own; an unknown kind raises `UserError`, and so does a sample
         that lacks a kind asked for.
         """
@@ -310,6 +327,9 @@ class Dataset(Sequence[Sample]):
             if "landmarks_68" in sample.meta:
                 lm = sample.landmarks
                 item.update(landmarks_2d=lm.xy, landmarks_3d=lm.xyz, landmarks_visible=lm.visible)
+            if LANDMARK_CONVENTIONS["2d-contour"].meta_key in sample.meta:
+                lm = sample.landmarks_2d_contour
+                item.update(landmarks_2d_contour=lm.xy, landmarks_2d_contour_visible=lm.visible)
             yield item
 
 
@@ -320,8 +340,14 @@ def _subject_ids(subject: int | Iterable[int]) -> set[int]:
     return {int(v) for v in values}
 
 
-def open_dataset(path: str | os.PathLike[str]) -> Dataset:
-    """Open a dataset directory, a folder of exported `.tar` shards, or one shard."""
+def open_dataset(path: str | os.PathLike[str], *, check_shards: str = "sha256") -> Dataset:
+    """Open a dataset directory, a folder of exported `.tar` shards, or one shard.
+
+    Shards are checked against dataset_info.json on opening: `check_shards="sha256"` (default) reads
+    every byte; `"size"` checks sizes and the tar index only, which opens a large export in a
+    fraction of the time but does not see a flipped byte (`facesynth verify` does)."""
+    if check_shards not in ("sha256", "size"):
+        raise UserError(f"check_shards must be 'sha256' or 'size', got {check_shards!r}")
     path = Path(path)
     kind, paths = find_source(path)
     if kind == "directory":
@@ -329,6 +355,6 @@ def open_dataset(path: str | os.PathLike[str]) -> Dataset:
         return Dataset(path, kind, scan_directory(path), recipe)
     info = read_info(path if path.is_dir() else path.parent)
     # A damaged or missing shard is named here, not read as fewer samples.
-    check_shard_files(paths, info, whole_export=path.is_dir())
+    check_shard_files(paths, info, whole_export=path.is_dir(), deep=check_shards == "sha256")
     recipe = info["recipe"]["text"] if info is not None else None
     return Dataset(path, kind, scan_shards(paths), recipe)

@@ -26,9 +26,11 @@ from facesynth.io.export_formats import FORMATS
 from facesynth.io.layout import KINDS, file_name
 from facesynth.io.licences import collect_licences
 from facesynth.io.store import DATASET_FILE, RECIPE_FILE, read_meta, sha256_hex
+from facesynth.outputs import LANDMARK_CONVENTIONS
 
 SHARD_PATTERN = "{split}-{number:06d}.tar"
-LABEL_KEYS = ("landmarks_68", "dense_landmarks", "pupils", "face_box")  # labels in the metadata JSON
+# labels in the metadata JSON
+LABEL_KEYS = (*(c.meta_key for c in LANDMARK_CONVENTIONS.values()), "dense_landmarks", "pupils", "face_box")
 T = TypeVar("T")
 R = TypeVar("R")
 

@@ -77,9 +77,10 @@ def shard_problem(path: Path, entry: dict[str, Any], *, deep: bool = True) -> st
     return None
 
 
-def check_shard_files(paths: list[Path], info: dict[str, Any] | None, *, whole_export: bool = True) -> None:
+def check_shard_files(paths: list[Path], info: dict[str, Any] | None, *, whole_export: bool = True,
+                      deep: bool = True) -> None:
     """Raise a UserError naming the first shard that differs from dataset_info.json, or (for a
-    whole export) that it lists and the folder lacks."""
+    whole export) that it lists and the folder lacks; `deep=False` skips the sha256."""
     if info is None:
         return
     entries = {str(e.get("name")): e for e in info["shards"] if isinstance(e, dict)}
@@ -93,7 +94,7 @@ def check_shard_files(paths: list[Path], info: dict[str, Any] | None, *, whole_e
         entry = entries.get(path.name)
         if entry is None:
             raise UserError(f"shard {path} is not listed in {INFO_FILE}: not part of this export")
-        problem = shard_problem(path, entry)
+        problem = shard_problem(path, entry, deep=deep)
         if problem:
             raise UserError(f"shard {path} is damaged: {problem}; re-export it or fetch it again")
 

@@ -18,7 +18,7 @@ from facesynth.recipe.ranges import PositiveMM, Unit, bounded
 
 Factor = bounded("Factor", 0.05, 5.0)
 
-HAIR_STYLES = ("bald", "buzz", "short", "medium", "long", "curly", "bun")
+HAIR_STYLES = ("bald", "buzz", "short", "medium", "long", "curly", "bun", "braids")
 BEARD_STYLES = ("stubble", "short", "full", "goatee", "moustache")
 GLASSES_SHAPES = ("round", "rectangle", "aviator", "cat_eye")
 HEADWEAR_KINDS = ("beanie",)

@@ -142,7 +142,11 @@ class GroomObjects:
         if kind not in self._materials:
             make = {"hair": hair_material, "frame": frame_material, "knit": knit_material,
                     "lens_clear": lambda b: lens_material(b, False), "lens_sun": lambda b: lens_material(b, True)}
-            self._materials[kind] = make[kind](self._bpy)
+            mat = make[kind](self._bpy)
+            # Pooled for the whole session: with a fake user, a material no object uses this sample
+            # (clear lenses while sunglasses are on) is not counted as an orphan (a leak) by the soak.
+            mat.use_fake_user = True
+            self._materials[kind] = mat
         return self._materials[kind]
 
     def _object(self, name: str, data: Any) -> Any:

@@ -59,6 +59,8 @@ class LookScene:
     def __init__(self, bpy: Any, scene: Any, head: Any, mesh: Any, plain_skin: Any, pack: Any) -> None:
         self._bpy, self._scene, self._head, self._mesh, self._pack = bpy, scene, head, mesh, pack
         self._plain_skin = plain_skin
+        if plain_skin is not None:  # kept for samples without the look while the look's skin is on
+            plain_skin.use_fake_user = True
         self._skin_look: Any = None
         self._cloth_obj: Any = None
         self._cloth_quads: np.ndarray | None = None
@@ -80,6 +82,7 @@ class LookScene:
             return
         if self._skin_look is None:
             self._skin_look = build_skin_look(self._bpy)
+            self._skin_look.use_fake_user = True  # pooled: unassigned while a sample has no look
             write_region_attributes(self._mesh, self._pack)
             self.created += 1
         self._use_skin(self._skin_look)
