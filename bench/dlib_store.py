@@ -281,5 +281,6 @@ def _record(s: dict, table: str, rows: list[dict], kind: str, size: str, spp: in
         figures.append(Figure(f"dlib HOG detection rate, {group}", sum(r["hog"] for r in g) / len(g),
                               _rate(g)))
     append_run(f"dlib acceptance ({kind}, {size}, {spp} spp)", figures, machine_text=machine(),
-               command=command_line(), note=f"{n} renders of {s['subjects']} subjects; HOG misses by split:\n\n"
+               command=command_line(), note=f"{n} renders of {s['subjects']} subjects (the dataset's recipe.yaml holds "
+               "how it was rendered); HOG misses by split:\n\n"
                + table + "\n")
