@@ -129,7 +129,7 @@ def main() -> None:
         judge_stored(args.dataset, args.kind, _models(), judge, roc_auc, record=args.record, failures=args.failures)
         return
 
-    from facesynth.assets.pack import load_pack
+    from facesynth.assets import load_pack
     from facesynth.farm.producer import prepare
     from facesynth.geometry.labels import compute_labels
     from facesynth.geometry.look_parts import look_parts

@@ -57,7 +57,7 @@ def main() -> None:
 
 
 def _render(args: argparse.Namespace, P) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    from facesynth.assets.pack import load_pack
+    from facesynth.assets import load_pack
     from facesynth.farm.producer import prepare
     from facesynth.geometry.labels import compute_labels
     from facesynth.geometry.look_parts import look_parts
