@@ -7,13 +7,22 @@ and 45) over the 68 / 51 inner / 10 brow points, per |yaw| bin and per HDRI, ver
 over subjects x renders (when subjects repeat), and the render-time ratio look / bare.
 
     .venv/bin/python bench/dlib_acceptance.py --samples 24 [--recipe recipes/realism.yaml]
+
+With --dataset it judges a dataset rendered beforehand (`facesynth render`, resumable) instead,
+from the store's rgb (or --kind rgb_clean), landmarks and metadata (bench/dlib_store.py), prints
+the figures with the misses split by |yaw|, environment and accessories, and with --record
+appends them to bench/RESULTS.md with the command:
+
+    .venv/bin/python bench/dlib_acceptance.py --dataset .cache/dlib200 --record [--failures misses.png]
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
@@ -109,9 +118,18 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=24)
     ap.add_argument("--subjects", type=int, default=0, help="Subjects (0 = one per sample; fewer gives ROC AUC).")
     ap.add_argument("--set", action="append", default=[], help="Recipe override, as for facesynth render.")
+    ap.add_argument("--dataset", type=Path, help="Judge this rendered dataset instead of rendering.")
+    ap.add_argument("--kind", default="rgb", choices=["rgb", "rgb_clean"], help="With --dataset: image judged.")
+    ap.add_argument("--record", action="store_true", help="With --dataset: append the figures to bench/RESULTS.md.")
+    ap.add_argument("--failures", type=Path, help="With --dataset: write the HOG misses as a contact sheet here.")
     args = ap.parse_args()
+    if args.dataset is not None:
+        from bench.dlib_store import judge_stored
 
-    from facesynth.assets.pack import load_pack
+        judge_stored(args.dataset, args.kind, _models(), judge, roc_auc, record=args.record, failures=args.failures)
+        return
+
+    from facesynth.assets import load_pack
     from facesynth.farm.producer import prepare
     from facesynth.geometry.labels import compute_labels
     from facesynth.geometry.look_parts import look_parts
@@ -153,4 +171,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench` importable when run as a script
     main()

@@ -1,10 +1,7 @@
 """The look through Blender on the real ICT head: skin, shirt and sky render and switch off again,
-the scene does not grow, and dlib's detectors (trained on real photographs) find the face."""
+the scene does not grow (dlib on the default preset: test_realism_dlib.py)."""
 
 from __future__ import annotations
-
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -64,25 +61,6 @@ def test_skin_shirt_and_sky_render_and_switch_off(ict_pack, session):
     assert session.head.data.materials[:].count(session.look._skin_look) == 0  # plain skin back
     _render(ict_pack, session, _look(0.5))
     assert session.datablock_counts() == counts  # nothing created per sample
-
-
-def test_dlib_finds_the_face_and_its_68_points(ict_pack, session):
-    import dlib  # the dev extra installs dlib-bin and face-recognition-models: never a silent skip
-
-    spec = importlib.util.find_spec("face_recognition_models")  # its __init__ needs pkg_resources
-    assert spec is not None and spec.submodule_search_locations, "pip install face-recognition-models"
-    model = Path(spec.submodule_search_locations[0]) / "models" / "shape_predictor_68_face_landmarks.dat"
-    detector = dlib.get_frontal_face_detector()
-    predictor = dlib.shape_predictor(str(model))
-    for yaw in (20.0,):
-        rgb, lab = _render(ict_pack, session, _look(0.4), yaw=yaw, size=(240, 320), samples=12, denoise=True)
-        img = np.ascontiguousarray(rgb.astype(np.uint8))
-        faces = detector(img, 1)
-        assert len(faces) == 1, f"yaw {yaw}: {len(faces)} faces"
-        pred = np.array([[p.x, p.y] for p in predictor(img, faces[0]).parts()], dtype=float)
-        truth = lab.landmarks.uv
-        nme = np.linalg.norm(pred - truth, axis=1).mean() / np.linalg.norm(truth[36] - truth[45])
-        assert nme < 0.08, f"yaw {yaw}: NME {nme:.3f}"
 
 
 def test_realism_recipe_writes_clean_and_degraded_rgb_with_the_same_labels(ict_pack, repo_root, tmp_path):

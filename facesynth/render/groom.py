@@ -24,6 +24,18 @@ ATTR_COLOUR = "facesynth_colour"
 LASH_MELANIN = 0.9
 HAIR_ROUGHNESS = 0.32
 HAIR_MAX_DEPTH = 4  # scattering events inside hair before a path ends
+HAIR_MODEL = "CHIANG"  # Principled Hair BSDF model, set explicitly (the API docs name Huang the default)
+CURVE_SHAPE = "RIBBONS"  # Cycles' camera-facing ribbons: what the labels rasterise, and the fast shape
+
+
+def hair_render_settings() -> dict[str, object]:
+    """The render choices the hair's cost depends on (pinned by tests, printed by the bench)."""
+    return {"curve_shape": CURVE_SHAPE, "hair_model": HAIR_MODEL, "hair_max_depth": HAIR_MAX_DEPTH}
+
+
+def apply_curve_settings(scene: Any) -> None:
+    """Strands as ribbons, set explicitly rather than trusting the add-on's default."""
+    scene.cycles_curves.shape = CURVE_SHAPE
 
 
 def _attr(nodes: Any, name: str, output: str = "Fac") -> Any:
@@ -49,6 +61,7 @@ def hair_material(bpy: Any) -> Any:
     mat, tree, out = _material(bpy, "facesynth_hair")
     nodes, links = tree.nodes, tree.links
     bsdf = nodes.new("ShaderNodeBsdfHairPrincipled")
+    bsdf.model = HAIR_MODEL
     bsdf.parametrization = "MELANIN"
     bsdf.inputs["Roughness"].default_value = HAIR_ROUGHNESS
     bsdf.inputs["Radial Roughness"].default_value = 0.3

@@ -26,7 +26,7 @@ from facesynth.render._bpy import blender_output_to, import_bpy
 from facesynth.render.cycles_settings import cycles_settings
 from facesynth.render.datablocks import datablock_census
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
-from facesynth.render.groom import GroomObjects
+from facesynth.render.groom import GroomObjects, apply_curve_settings
 from facesynth.render.lights import LightPool
 from facesynth.render.look import LookScene, Sky
 from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
@@ -117,6 +117,7 @@ class RenderSession:
         scene.cycles.denoiser = "OPENIMAGEDENOISE"
         scene.cycles.transparent_max_bounces = 8
         scene.cycles.volume_bounces = 0
+        apply_curve_settings(scene)
 
     def _build_head(self, bpy: Any, scene: Any, pack: FacePack) -> HeadMaterials:
         names = _region_names()
