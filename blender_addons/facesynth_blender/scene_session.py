@@ -120,7 +120,8 @@ def remove_tagged(bpy: Any, scene: Any) -> int:
         bpy.data.batch_remove(doomed)
     # users drop as owners go: meshes (an object the artist deleted leaves its mesh), then materials
     for blocks in (datas | {m for m in bpy.data.meshes if m.get(TAG)}, {m for m in bpy.data.materials if m.get(TAG)}):
-        orphans = [d for d in blocks if d.users == 0]
+        # a session's pooled materials carry a fake user (kept while unassigned): that one use is ours too
+        orphans = [d for d in blocks if d.users - int(d.use_fake_user) == 0]
         if orphans:
             bpy.data.batch_remove(orphans)
     return len(doomed)
