@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from facesynth.errors import UserError
+from facesynth.io.store import TEMP_GRACE_S
 
 if TYPE_CHECKING:
     from facesynth.farm.progress import Progress
@@ -59,8 +60,12 @@ class Ledger:
     def lost(self, index: int, reason: str) -> None:
         """The worker holding `index` died (signal, out of memory, lost node): retry it at the
         front of the queue, or give up after `max_attempts` crashes. A sample its worker had
-        already written before dying costs no attempt (the retry finds it complete)."""
-        if self.writer.pending([index]):
+        already written before dying costs no attempt (the retry finds it complete).
+
+        The other workers are still writing into the same sub-directories, so only temp files
+        older than TEMP_GRACE_S count as stale here (with the driver's default of 0 this check
+        deleted a live worker's half-written file and failed its sample)."""
+        if self.writer.pending([index], temp_grace_s=TEMP_GRACE_S):
             self.attempts[index] += 1
         tries = self.attempts[index]
         if tries >= self.max_attempts:
