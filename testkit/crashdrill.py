@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from facesynth.atomic import TMP_PREFIX
 from facesynth.io.store import read_index
 from facesynth.io.verify import VerifyReport, verify
 
@@ -37,6 +38,11 @@ def count_samples(root: Path) -> int:
     return sum(1 for _ in root.glob("samples/*/*.json"))
 
 
+def _writing_now(root: Path) -> bool:
+    """A sample's temp file exists: the writer is inside a sample's write sequence."""
+    return any(True for _ in root.glob(f"samples/*/{TMP_PREFIX}*"))
+
+
 def kill_and_resume(
     cmd: Sequence[str],
     root: Path,
@@ -52,19 +58,26 @@ def kill_and_resume(
 
     Each run is killed once it has finished a random number (`step`) of new samples, plus a random
     delay below `jitter_s`, so kills land at random points of a sample's write sequence whatever
-    the machine's speed. Raises AssertionError when a kill left a corrupt or duplicated sample, or
+    the machine's speed. Every other kill also waits (up to a second) until a temp file exists,
+    so that at least one kill lands inside a write even on a loaded machine where the random
+    ones can all fall between samples. Raises AssertionError when a kill left a corrupt or duplicated sample, or
     the final run failed.
     """
     rng = random.Random(seed)
     result = DrillResult()
     full_env = {**os.environ, **(env or {})}
-    for _ in range(kills):
+    for attempt in range(kills):
         target = count_samples(root) + rng.randint(*step)
         proc = subprocess.Popen(list(cmd), env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s
         while proc.poll() is None and count_samples(root) < target and time.monotonic() < deadline:
             time.sleep(0.005)
-        time.sleep(rng.uniform(0.0, jitter_s))
+        if attempt % 2:
+            until = time.monotonic() + 1.0
+            while proc.poll() is None and not _writing_now(root) and time.monotonic() < until:
+                time.sleep(0.0005)
+        else:
+            time.sleep(rng.uniform(0.0, jitter_s))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             result.kills += 1
