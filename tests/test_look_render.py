@@ -58,7 +58,7 @@ def test_skin_shirt_and_sky_render_and_switch_off(ict_pack, session):
     assert not (bare_lab.parsing == P.CLOTHING).any()
     below = cloth & (bare_lab.depth == 0)  # shirt pixels where the bare bust shows background
     assert below.any() and not np.allclose(bare[below], light[below], atol=20)
-    assert session.head.data.materials[:].count(session.look._skin_look) == 0  # plain skin back
+    assert session.look.skin_material is None  # plain skin back
     _render(ict_pack, session, _look(0.5))
     assert session.datablock_counts() == counts  # nothing created per sample
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from facesynth.appearance.clothing import ClothingMesh
-from facesynth.render.skin_look import build_skin_look, skin_values, write_region_attributes
+from facesynth.render.skin_look import build_skin_look, fine_bump, skin_values, write_region_attributes
 from facesynth.render.sync import assign, assign_matrix
 from facesynth.render.units import points_to_m
 from facesynth.sampling.spec_look import LookSpec
@@ -61,31 +61,39 @@ class LookScene:
         self._plain_skin = plain_skin
         if plain_skin is not None:  # kept for samples without the look while the look's skin is on
             plain_skin.use_fake_user = True
-        self._skin_look: Any = None
+        self._skin_looks: dict[bool, Any] = {}  # by `fine_bump`
         self._cloth_obj: Any = None
         self._cloth_quads: np.ndarray | None = None
         self.created = 0
 
     # -- skin --------------------------------------------------------------------------------
+    @property
+    def skin_material(self) -> Any:
+        """The look skin material the head wears now (None while it wears the plain skin)."""
+        return next((m for m in self._mesh.materials if m in self._skin_looks.values()), None)
+
     def _use_skin(self, material: Any) -> None:
+        ours = (self._plain_skin, *self._skin_looks.values())
         for i, m in enumerate(self._mesh.materials):
-            if m in (self._plain_skin, self._skin_look) and m is not material:
+            if m in ours and m is not material:
                 self._mesh.materials[i] = material
 
-    def update_skin(self, look: LookSpec | None) -> None:
+    def update_skin(self, look: LookSpec | None, pixel_mm: float = 1.0) -> None:
+        """`pixel_mm`: one pixel's footprint at the head; it picks pores as bump or as roughness."""
         skin = look.skin if look else None
         if self._plain_skin is None:  # a pack without a skin role (some user characters): nothing to swap
             return
         if skin is None:
-            if self._skin_look is not None:
-                self._use_skin(self._plain_skin)
+            self._use_skin(self._plain_skin)
             return
-        if self._skin_look is None:
-            self._skin_look = build_skin_look(self._bpy)
-            self._skin_look.use_fake_user = True  # pooled: unassigned while a sample has no look
-            write_region_attributes(self._mesh, self._pack)
+        fine = fine_bump(pixel_mm)
+        if fine not in self._skin_looks:
+            mat = self._skin_looks[fine] = build_skin_look(self._bpy, fine=fine)
+            mat.use_fake_user = True  # pooled: unassigned while a sample has no look
+            if len(self._skin_looks) == 1:
+                write_region_attributes(self._mesh, self._pack)
             self.created += 1
-        self._use_skin(self._skin_look)
+        self._use_skin(self._skin_looks[fine])
         changed = False
         for key, value in skin_values(skin).items():
             old = self._head.get(key)

@@ -31,6 +31,7 @@ from facesynth.render.lights import LightPool
 from facesynth.render.look import LookScene, Sky
 from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
 from facesynth.render.mesh import build_head_mesh
+from facesynth.render.skin_look import pixel_footprint_mm
 from facesynth.render.sync import assign, assign_matrix, write_count
 from facesynth.render.units import depth_to_mm, matrix_to_m, points_to_m
 from facesynth.render.world import World
@@ -200,7 +201,7 @@ class RenderSession:
         self.groom.update(groom, posed.model_to_world, subj.groom)
         from facesynth.geometry.look_parts import clothing_mesh  # the shirt the labels rasterise
 
-        self.look.update_skin(spec.look)
+        self.look.update_skin(spec.look, pixel_footprint_mm(posed.camera, spec.camera.distance_mm))
         self.look.update_clothing(spec.look, clothing_mesh(spec, self.pack, v), matrix_to_m(posed.model_to_world))
 
     def apply(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Posed,

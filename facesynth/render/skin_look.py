@@ -26,6 +26,18 @@ MAX_MOLES = 40
 FRECKLE_CELLS_PER_M = 500.0  # ~2 mm
 PORE_CELLS_PER_M = 1400.0
 SSS_SCALE_M = 0.004
+# Render cost (bench/realism_cost.py): Christensen-Burley is the cheaper of Cycles' subsurface
+# methods; at the preset's 700-1000 mm its blur (a few mm) reads the same as a random walk's.
+SSS_METHOD = "BURLEY"
+# Pores (0.7 mm cells, each pore a fraction of that) and the finest noise (0.3 mm) are far
+# below a pixel at the preset's scale (0.9-1.2 mm per pixel): as bump they only add per-pixel
+# noise that adaptive sampling cannot stop early, and a triple evaluation of their textures.
+# They stay bump once a pixel is at most half a pore cell (close-ups); at coarser pixels their
+# average effect, a broader highlight, goes into the roughness instead (as a filtered normal
+# map would).
+FINE_DETAIL_MM = 0.5 * 1000.0 / PORE_CELLS_PER_M
+PORE_ROUGHNESS = 0.12  # added roughness per unit `pores` when pores are not bump
+FINE_ROUGHNESS = 0.04  # and for the finest noise, always present
 # Mean free path per channel (red deepest); darker skin absorbs more in the epidermis, so its
 # subsurface blur is shorter in blue/green (a softer, less waxy look).
 SSS_LIGHT = np.array([1.0, 0.40, 0.25])
@@ -135,9 +147,20 @@ class _Nodes:
         return node.outputs["Fac"]
 
 
-def build_skin_look(bpy: Any) -> Any:
-    """The look skin material (one per session)."""
-    mat = bpy.data.materials.new("facesynth_skin_look")
+def pixel_footprint_mm(camera: Any, distance_mm: float) -> float:
+    """Width of one pixel at the head (`distance_mm` from a perspective camera), mm."""
+    fx = float(camera.K[0, 0])
+    return distance_mm / fx if camera.is_perspective else 1.0 / fx
+
+
+def fine_bump(pixel_mm: float) -> bool:
+    """Whether pores and the finest noise are bump (True) or roughness at this pixel footprint."""
+    return pixel_mm <= FINE_DETAIL_MM
+
+
+def build_skin_look(bpy: Any, *, fine: bool = False) -> Any:
+    """The look skin material (one per session and `fine`, see `fine_bump`)."""
+    mat = bpy.data.materials.new("facesynth_skin_look_fine" if fine else "facesynth_skin_look")
     if mat.node_tree is None:  # Blender < 5
         mat.use_nodes = True
     tree = mat.node_tree
@@ -180,23 +203,27 @@ def build_skin_look(bpy: Any) -> Any:
     rough = n.math("MULTIPLY_ADD", n.noise(p, 40.0), 0.12, 0.4)
     rough = n.math("SUBTRACT", rough, n.math("MULTIPLY", n.math("MULTIPLY", tzone_w, oily), 0.15))
     rough = n.math("SUBTRACT", rough, n.math("MULTIPLY", lips_w, 0.12), clamp=True)
+    if not fine:  # pores and fine noise below the pixel: their broader highlight, not their noise
+        rough = n.math("ADD", rough, n.math("MULTIPLY_ADD", pores, PORE_ROUGHNESS, FINE_ROUGHNESS), clamp=True)
     n.link(rough, bsdf.inputs["Roughness"])
     n.link(0.5, bsdf.inputs["Specular IOR Level"])
 
-    # height: pores everywhere, horizontal forehead lines, crow's feet, under-eye creases
-    pv = n.voronoi(p, PORE_CELLS_PER_M)
-    pore = n.math("MULTIPLY", n.math("SUBTRACT", 1.0, n.math("LESS_THAN", pv["Distance"], 0.25)), pores)
-    fine = n.math("MULTIPLY", n.noise(p, 3000.0, 4.0), 0.5)
+    # height: pores everywhere (when `fine`), horizontal forehead lines, crow's feet
     lines = n.wave(coords, 250.0, "Z", 3.0)  # object Z is up in Blender: bands stacked vertically
     forehead = n.math("MULTIPLY", n.math("MULTIPLY", lines, forehead_w), wrinkles)
     crows = n.math("MULTIPLY", n.math("MULTIPLY", n.wave(coords, 400.0, "Y", 6.0), crows_w), wrinkles)
-    height = n.math("ADD", n.math("ADD", pore, fine), n.math("MULTIPLY", n.math("ADD", forehead, crows), 2.0))
+    height = n.math("MULTIPLY", n.math("ADD", forehead, crows), 2.0)
+    if fine:
+        pv = n.voronoi(p, PORE_CELLS_PER_M)
+        pore = n.math("MULTIPLY", n.math("SUBTRACT", 1.0, n.math("LESS_THAN", pv["Distance"], 0.25)), pores)
+        height = n.math("ADD", n.math("ADD", pore, n.math("MULTIPLY", n.noise(p, 3000.0, 4.0), 0.5)), height)
     bump = tree.nodes.new("ShaderNodeBump")
     bump.inputs["Strength"].default_value = 0.35
     bump.inputs["Distance"].default_value = 0.0002
     n.link(height, bump.inputs["Height"])
     n.link(bump.outputs["Normal"], bsdf.inputs["Normal"])
 
+    bsdf.subsurface_method = SSS_METHOD
     n.link(1.0, bsdf.inputs["Subsurface Weight"])
     n.link(SSS_SCALE_M, bsdf.inputs["Subsurface Scale"])
     n.link(n.obj(ATTR_SSS).outputs["Vector"], bsdf.inputs["Subsurface Radius"])

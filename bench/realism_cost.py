@@ -1,0 +1,219 @@
+"""Where the default realism preset's render time goes: one sample rendered with one part of the
+look or groom off at a time (or one shader/Cycles setting changed), in one Blender session, as
+process-CPU and wall seconds and as a ratio to the bare head of the same sample.
+
+    .venv/bin/python bench/realism_cost.py --index 3 --scale 0.5            # the bald sample
+    .venv/bin/python bench/realism_cost.py --index 3 --variants bare,full,no_skin --png-dir /tmp/rc
+
+Variants (comma list, in this order; the bare head is always first and last so load drift shows):
+bare, full, no_skin, no_clothing, no_sky, no_groom, no_hair (scalp hair and beard off, brows and
+lashes kept), and scene tweaks applied to the full sample: skin_before (the look skin as it was
+before the cost work: pores as bump at any scale, random-walk subsurface), skin_fine (pores as
+bump, Christensen-Burley), skin_rw (pores as roughness, random walk), skin_flat (no bump at all),
+skin_burley / skin_rwskin (another subsurface method), skin_nosss (no subsurface), cloth_plain
+(the shirt without sheen and weave bump), hair_huang (Huang hair model), hair_depth1/2 (hair
+paths end after 1/2 scattering events instead of 4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("FACESYNTH_HOME", str(REPO / ".cache" / "facesynth-test"))
+RECIPE = REPO / "recipes" / "realism.yaml"
+
+
+def _spec_variants() -> dict[str, Callable[[Any], Any]]:
+    def look(spec: Any, **off: None) -> Any:
+        return spec.model_copy(update={"look": spec.look.model_copy(update=off)})
+
+    def groom(spec: Any, g: Any) -> Any:
+        return spec.model_copy(update={"subject": spec.subject.model_copy(update={"groom": g})})
+
+    return {
+        "bare": lambda s: groom(s, None).model_copy(update={"look": None}),
+        "full": lambda s: s,
+        "no_skin": lambda s: look(s, skin=None),
+        "no_clothing": lambda s: look(s, clothing=None),
+        "no_sky": lambda s: look(s, sky=None),
+        "no_groom": lambda s: groom(s, None),
+        "no_hair": lambda s: groom(s, s.subject.groom.model_copy(update={"hair_style": "bald", "beard_style": None})
+                                   if s.subject.groom else None),
+    }
+
+
+def _bsdf(mat: Any) -> Any:
+    return next(n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
+
+
+def _tweaks() -> dict[str, Callable[[Any], Callable[[], None]]]:
+    """name -> (session -> undo): a change to the full sample's scene, and how to take it back."""
+
+    def skin_flat(session: Any) -> Callable[[], None]:
+        mat = session.look.skin_material
+        bsdf = _bsdf(mat)
+        link = bsdf.inputs["Normal"].links[0]
+        src = link.from_socket
+        mat.node_tree.links.remove(link)
+        return lambda: mat.node_tree.links.new(src, bsdf.inputs["Normal"])
+
+    def skin_method(method: str) -> Callable[[Any], Callable[[], None]]:
+        def tweak(session: Any) -> Callable[[], None]:
+            bsdf = _bsdf(session.look.skin_material)
+            old = bsdf.subsurface_method
+            bsdf.subsurface_method = method
+            return lambda: setattr(bsdf, "subsurface_method", old)
+        return tweak
+
+    def skin_nosss(session: Any) -> Callable[[], None]:
+        sock = _bsdf(session.look.skin_material).inputs["Subsurface Weight"]
+        old = sock.default_value
+        sock.default_value = 0.0
+        return lambda: setattr(sock, "default_value", old)
+
+    def cloth_plain(session: Any) -> Callable[[], None]:
+        mat = session.look._cloth_obj.data.materials[0]
+        bsdf = _bsdf(mat)
+        sheen = bsdf.inputs["Sheen Weight"]
+        old = sheen.default_value
+        sheen.default_value = 0.0
+        link = bsdf.inputs["Normal"].links[0]
+        src = link.from_socket
+        mat.node_tree.links.remove(link)
+
+        def undo() -> None:
+            sheen.default_value = old
+            mat.node_tree.links.new(src, bsdf.inputs["Normal"])
+        return undo
+
+    def hair_node(session: Any) -> list[Any]:
+        return [n for obj in session.groom.objects.values() for m in obj.data.materials if m
+                for n in m.node_tree.nodes if n.type in ("BSDF_HAIR_PRINCIPLED", "MATH")]
+
+    def hair_huang(session: Any) -> Callable[[], None]:
+        nodes = [n for n in hair_node(session) if n.type == "BSDF_HAIR_PRINCIPLED"]
+        for n in nodes:
+            n.model = "HUANG"
+        return lambda: [setattr(n, "model", "CHIANG") for n in nodes]
+
+    def hair_depth(depth: int) -> Callable[[Any], Callable[[], None]]:
+        def tweak(session: Any) -> Callable[[], None]:
+            cuts = [n for n in hair_node(session) if n.type == "MATH" and n.operation == "GREATER_THAN"]
+            old = [n.inputs[1].default_value for n in cuts]
+            for n in cuts:
+                n.inputs[1].default_value = depth
+            return lambda: [setattr(n.inputs[1], "default_value", o) for n, o in zip(cuts, old, strict=True)]
+        return tweak
+
+    built: dict[tuple[bool, str], Any] = {}
+
+    def skin_as(fine: bool, method: str) -> Callable[[Any], Callable[[], None]]:
+        """The look skin with pores as bump or not, and a subsurface method."""
+        def tweak(session: Any) -> Callable[[], None]:
+            from facesynth.render.skin_look import build_skin_look
+
+            if (fine, method) not in built:
+                mat = built[fine, method] = build_skin_look(session._bpy, fine=fine)
+                _bsdf(mat).subsurface_method = method
+            now = session.look.skin_material
+            mats = session.mesh.materials
+            slots = [i for i, m in enumerate(mats) if m is now]
+            for i in slots:
+                mats[i] = built[fine, method]
+            return lambda: [mats.__setitem__(i, now) for i in slots]
+        return tweak
+
+    return {"skin_before": skin_as(True, "RANDOM_WALK"), "skin_fine": skin_as(True, "BURLEY"),
+            "skin_rw": skin_as(False, "RANDOM_WALK"), "hair_huang": hair_huang,
+ "hair_depth2": hair_depth(2), "hair_depth1": hair_depth(1),
+            "skin_flat": skin_flat, "skin_burley": skin_method("BURLEY"),
+            "skin_rwskin": skin_method("RANDOM_WALK_SKIN"), "skin_nosss": skin_nosss, "cloth_plain": cloth_plain}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--recipe", type=Path, default=RECIPE)
+    ap.add_argument("--index", type=int, default=3, help="sample index (3 = the bald sample of realism.yaml)")
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--variants", default="full,no_skin,no_clothing,no_sky,no_groom,skin_flat,skin_burley,"
+                    "skin_nosss,cloth_plain")
+    ap.add_argument("--set", action="append", default=[], help="recipe override KEY=VALUE (as facesynth render)")
+    ap.add_argument("--cycles", action="append", default=[],
+                    help="scene.cycles KEY=VALUE applied to every render of the run (bare head too)")
+    ap.add_argument("--png-dir", type=Path, help="write each variant's RGB here")
+    args = ap.parse_args()
+    sys.path.insert(0, str(REPO))
+    import numpy as np
+    from PIL import Image
+
+    from bench.groom_overhead import scaled
+    from facesynth.assets import load_pack
+    from facesynth.farm.producer import prepare, resolve_spec_paths
+    from facesynth.geometry.groom import posed_groom
+    from facesynth.geometry.pose import pose_sample
+    from facesynth.recipe import load_recipe
+    from facesynth.render.session import RenderSession
+
+    loaded = load_recipe(args.recipe, overrides=args.set)
+    pack = load_pack(loaded.recipe.subjects.face_model)
+    spec0, vertices, _ = prepare(loaded, pack, args.index)
+    spec0 = scaled(resolve_spec_paths(loaded, spec0), args.scale)
+    specs, tweaks = _spec_variants(), _tweaks()
+    names = ["bare", *[v for v in args.variants.split(",") if v and v != "bare"], "bare"]
+    unknown = [v for v in names if v not in specs and v not in tweaks]
+    if unknown:
+        print(f"error: unknown variant(s) {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    g = spec0.subject.groom
+    print(f"sample {args.index}: {spec0.camera.width}x{spec0.camera.height}, groom "
+          f"{g.hair_style if g else '-'}/{g.beard_style if g else '-'}, sky {spec0.look.sky is not None}, "
+          f"env {spec0.environment.source}, lights {[lt.kind for lt in spec0.lights]}, "
+          f"samples {spec0.render.samples}, threads {args.threads}", flush=True)
+    rows = []
+    with RenderSession(pack, threads=args.threads) as session:
+        for name in ("full", "bare"):  # warm-up at 1 spp: scene sync, shaders, BVHs
+            spec = specs[name](spec0)
+            spec = spec.model_copy(update={"render": spec.render.model_copy(update={"samples": 1})})
+            posed = pose_sample(spec, pack)
+            session.render(spec, vertices, posed, groom=posed_groom(spec, pack, vertices))
+        for name in names:
+            spec = specs[name](spec0) if name in specs else spec0
+            posed = pose_sample(spec, pack)
+            groom = posed_groom(spec, pack, vertices)
+            session.apply(spec, vertices, posed, groom)
+            undo = tweaks[name](session) if name in tweaks else None
+            for kv in args.cycles:
+                key, value = kv.split("=", 1)
+                setattr(session.scene.cycles, key, type(getattr(session.scene.cycles, key))(ast.literal_eval(value)))
+            session.scene.update_tag()
+            w, c = time.perf_counter(), time.process_time()
+            res = session.render(spec, vertices, posed, groom=groom)
+            wall, cpu = time.perf_counter() - w, time.process_time() - c
+            if undo:
+                undo()
+            rows.append((name, wall, cpu))
+            load = os.getloadavg()[0]
+            print(f"{name:12s} wall {wall:6.1f}s cpu {cpu:6.1f}s  (load {load:.1f})", flush=True)
+            if args.png_dir:
+                args.png_dir.mkdir(parents=True, exist_ok=True)
+                rgb = res.rgb if res.rgb.dtype == np.uint8 else (res.rgb >> 8).astype(np.uint8)
+                Image.fromarray(rgb[..., :3]).save(args.png_dir / f"{args.index}_{name}.png")
+    bare_cpu = (rows[0][2] + rows[-1][2]) / 2
+    bare_wall = (rows[0][1] + rows[-1][1]) / 2
+    print(f"bare head: cpu {rows[0][2]:.1f}s then {rows[-1][2]:.1f}s (mean {bare_cpu:.1f}s)")
+    for name, wall, cpu in rows[1:-1]:
+        print(f"{name:12s} cpu x{cpu / bare_cpu:5.2f}  wall x{wall / bare_wall:5.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
