@@ -70,7 +70,7 @@ def describe(spec: Any) -> tuple[str, bool]:
 
 
 def measure(recipe: Path, indices: list[int], scale: float, threads: int = 0,
-            log: Any = print) -> list[Pair]:
+            log: Any = print, png_dir: Path | None = None) -> list[Pair]:
     from facesynth.assets import load_pack
     from facesynth.errors import UserError
     from facesynth.farm.producer import prepare, resolve_spec_paths
@@ -97,8 +97,15 @@ def measure(recipe: Path, indices: list[int], scale: float, threads: int = 0,
                 groom = posed_groom(s, pack, vertices)
                 _, label_s, _ = _timed(lambda s=s, g=groom, v=vertices, p=posed: compute_labels(
                     s, pack, v, p, parts=look_parts(s, pack, v), groom=g))
-                _, wall, cpu = _timed(lambda s=s, g=groom, v=vertices, p=posed: session.render(s, v, p, groom=g))
+                res, wall, cpu = _timed(lambda s=s, g=groom, v=vertices, p=posed: session.render(s, v, p, groom=g))
                 times[name] = (wall, cpu, label_s)
+                if png_dir is not None:
+                    from PIL import Image
+
+                    png_dir.mkdir(parents=True, exist_ok=True)
+                    rgb = res.rgb[..., :3]
+                    Image.fromarray(rgb if rgb.dtype.itemsize == 1 else (rgb >> 8).astype("uint8")).save(
+                        png_dir / f"{i}_{name}.png")
             desc, worst = describe(full)
             b, f = times["bare"], times["full"]
             pairs.append(Pair(i, desc, worst, (b[0], f[0]), (b[1], f[1]), (b[2], f[2])))
@@ -127,18 +134,21 @@ def main() -> int:
                     "beard subject (sample 4)")
     ap.add_argument("--scale", type=float, default=1.0, help="resolution multiplier (1 = the recipe's 480x640)")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--png-dir", type=Path, help="write each render's RGB here (<index>_bare|full.png)")
     ap.add_argument("--no-record", action="store_true", help="print only; no row in bench/RESULTS.md")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
     from bench.record import Figure, append_run, command_line, machine
     from facesynth.errors import UserError
     from facesynth.render.groom import hair_render_settings
+    from facesynth.render.skin_look import skin_render_settings
 
     started_machine = machine()
     print("hair render settings: " + ", ".join(f"{k} {v}" for k, v in hair_render_settings().items()), flush=True)
+    print("skin render settings: " + ", ".join(f"{k} {v}" for k, v in skin_render_settings().items()), flush=True)
     try:
         pairs = measure(args.recipe, list(range(args.first, args.first + args.samples)), args.scale, args.threads,
-                        log=lambda line: print(line, flush=True))
+                        log=lambda line: print(line, flush=True), png_dir=args.png_dir)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

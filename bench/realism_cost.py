@@ -7,12 +7,13 @@ process-CPU and wall seconds and as a ratio to the bare head of the same sample.
 
 Variants (comma list, in this order; the bare head is always first and last so load drift shows):
 bare, full, no_skin, no_clothing, no_sky, no_groom, no_hair (scalp hair and beard off, brows and
-lashes kept), and scene tweaks applied to the full sample: skin_before (the look skin as it was
+lashes kept), and scene tweaks applied to the full sample: before (skin_before and hair_depth4
+together), skin_before (the look skin as it was
 before the cost work: pores as bump at any scale, random-walk subsurface), skin_fine (pores as
 bump, Christensen-Burley), skin_rw (pores as roughness, random walk), skin_flat (no bump at all),
 skin_burley / skin_rwskin (another subsurface method), skin_nosss (no subsurface), cloth_plain
-(the shirt without sheen and weave bump), hair_huang (Huang hair model), hair_depth1/2 (hair
-paths end after 1/2 scattering events instead of 4).
+(the shirt without sheen and weave bump), hair_huang (Huang hair model), hair_depth1/2/4 (hair
+paths end after 1, 2 or 4 scattering events; 2 is shipped, 4 was).
 """
 
 from __future__ import annotations
@@ -134,6 +135,7 @@ def _tweaks() -> dict[str, Callable[[Any], Callable[[], None]]]:
     return {"skin_before": skin_as(True, "RANDOM_WALK"), "skin_fine": skin_as(True, "BURLEY"),
             "skin_rw": skin_as(False, "RANDOM_WALK"), "hair_huang": hair_huang,
  "hair_depth2": hair_depth(2), "hair_depth1": hair_depth(1),
+        "hair_depth4": hair_depth(4),
             "skin_flat": skin_flat, "skin_burley": skin_method("BURLEY"),
             "skin_rwskin": skin_method("RANDOM_WALK_SKIN"), "skin_nosss": skin_nosss, "cloth_plain": cloth_plain}
 
@@ -149,6 +151,7 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], help="recipe override KEY=VALUE (as facesynth render)")
     ap.add_argument("--cycles", action="append", default=[],
                     help="scene.cycles KEY=VALUE applied to every render of the run (bare head too)")
+    ap.add_argument("--no-bare", action="store_true", help="only the variants (no bare head before and after)")
     ap.add_argument("--png-dir", type=Path, help="write each variant's RGB here")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO))
@@ -168,7 +171,9 @@ def main() -> int:
     spec0, vertices, _ = prepare(loaded, pack, args.index)
     spec0 = scaled(resolve_spec_paths(loaded, spec0), args.scale)
     specs, tweaks = _spec_variants(), _tweaks()
-    names = ["bare", *[v for v in args.variants.split(",") if v and v != "bare"], "bare"]
+    names = [v for v in args.variants.split(",") if v and v != "bare"]
+    if not args.no_bare:
+        names = ["bare", *names, "bare"]
     unknown = [v for v in names if v not in specs and v not in tweaks]
     if unknown:
         print(f"error: unknown variant(s) {', '.join(unknown)}", file=sys.stderr)
@@ -207,6 +212,8 @@ def main() -> int:
                 args.png_dir.mkdir(parents=True, exist_ok=True)
                 rgb = res.rgb if res.rgb.dtype == np.uint8 else (res.rgb >> 8).astype(np.uint8)
                 Image.fromarray(rgb[..., :3]).save(args.png_dir / f"{args.index}_{name}.png")
+    if args.no_bare:
+        return 0
     bare_cpu = (rows[0][2] + rows[-1][2]) / 2
     bare_wall = (rows[0][1] + rows[-1][1]) / 2
     print(f"bare head: cpu {rows[0][2]:.1f}s then {rows[-1][2]:.1f}s (mean {bare_cpu:.1f}s)")

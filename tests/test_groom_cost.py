@@ -19,7 +19,7 @@ pytest.importorskip("bpy")
 
 
 def test_pinned_hair_render_settings_are_the_measured_ones() -> None:
-    assert hair_render_settings() == {"curve_shape": "RIBBONS", "hair_model": "CHIANG", "hair_max_depth": 4}
+    assert hair_render_settings() == {"curve_shape": "RIBBONS", "hair_model": "CHIANG", "hair_max_depth": 2}
 
 
 def test_a_session_renders_hair_as_ribbons_with_chiang_and_a_depth_cut() -> None:

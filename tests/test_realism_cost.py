@@ -14,7 +14,7 @@ from facesynth.geometry.pose import pose_sample
 from facesynth.recipe import load_recipe
 from facesynth.recipe.schema_look import SkinLook
 from facesynth.render.quick import quick_spec
-from facesynth.render.skin_look import FINE_DETAIL_MM, SSS_METHOD, fine_bump, pixel_footprint_mm
+from facesynth.render.skin_look import FINE_DETAIL_MM, SSS_METHOD, fine_bump, pixel_footprint_mm, skin_render_settings
 from facesynth.sampling import sample_spec
 from facesynth.sampling.look import skin_spec
 from facesynth.sampling.spec_look import LookSpec
@@ -28,7 +28,7 @@ def test_the_preset_pixel_is_coarser_than_pores_so_pores_are_roughness(repo_root
         assert 0.8 < px < 1.3  # 700-1000 mm, 60 mm lens, 480 px across 36 mm
         assert not fine_bump(px)
     assert fine_bump(FINE_DETAIL_MM) and not fine_bump(FINE_DETAIL_MM * 1.01)
-    assert pytest.approx(0.357, abs=0.001) == FINE_DETAIL_MM
+    assert skin_render_settings() == {"subsurface_method": "BURLEY", "pores_as_bump_below_mm_per_px": 0.357}
 
 
 def _height_textures(mat) -> set[str]:

@@ -23,7 +23,7 @@ ATTR_GREY = "facesynth_grey"
 ATTR_COLOUR = "facesynth_colour"
 LASH_MELANIN = 0.9
 HAIR_ROUGHNESS = 0.32
-HAIR_MAX_DEPTH = 4  # scattering events inside hair before a path ends
+HAIR_MAX_DEPTH = 2  # scattering events inside hair before a path ends (4 cost ~25 % more, looked the same)
 HAIR_MODEL = "CHIANG"  # Principled Hair BSDF model, set explicitly (the API docs name Huang the default)
 CURVE_SHAPE = "RIBBONS"  # Cycles' camera-facing ribbons: what the labels rasterise, and the fast shape
 

@@ -147,6 +147,11 @@ class _Nodes:
         return node.outputs["Fac"]
 
 
+def skin_render_settings() -> dict[str, object]:
+    """The render choices the look skin's cost depends on (pinned by tests, printed by the bench)."""
+    return {"subsurface_method": SSS_METHOD, "pores_as_bump_below_mm_per_px": round(FINE_DETAIL_MM, 3)}
+
+
 def pixel_footprint_mm(camera: Any, distance_mm: float) -> float:
     """Width of one pixel at the head (`distance_mm` from a perspective camera), mm."""
     fx = float(camera.K[0, 0])
