@@ -132,12 +132,16 @@ def _tweaks() -> dict[str, Callable[[Any], Callable[[], None]]]:
             return lambda: [mats.__setitem__(i, now) for i in slots]
         return tweak
 
-    return {"skin_before": skin_as(True, "RANDOM_WALK"), "skin_fine": skin_as(True, "BURLEY"),
-            "skin_rw": skin_as(False, "RANDOM_WALK"), "hair_huang": hair_huang,
- "hair_depth2": hair_depth(2), "hair_depth1": hair_depth(1),
-        "hair_depth4": hair_depth(4),
-            "skin_flat": skin_flat, "skin_burley": skin_method("BURLEY"),
-            "skin_rwskin": skin_method("RANDOM_WALK_SKIN"), "skin_nosss": skin_nosss, "cloth_plain": cloth_plain}
+    def before(session: Any) -> Callable[[], None]:
+        """Both changes of the cost work taken back: the old skin, hair paths cut after 4 events."""
+        undos = [skin_as(True, "RANDOM_WALK")(session), hair_depth(4)(session)]
+        return lambda: [u() for u in undos]
+
+    return {"before": before, "skin_before": skin_as(True, "RANDOM_WALK"), "skin_fine": skin_as(True, "BURLEY"),
+            "skin_rw": skin_as(False, "RANDOM_WALK"), "hair_huang": hair_huang, "hair_depth1": hair_depth(1),
+            "hair_depth2": hair_depth(2), "hair_depth4": hair_depth(4), "skin_flat": skin_flat,
+            "skin_burley": skin_method("BURLEY"), "skin_rwskin": skin_method("RANDOM_WALK_SKIN"),
+            "skin_nosss": skin_nosss, "cloth_plain": cloth_plain}
 
 
 def main() -> int:
@@ -151,6 +155,8 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], help="recipe override KEY=VALUE (as facesynth render)")
     ap.add_argument("--cycles", action="append", default=[],
                     help="scene.cycles KEY=VALUE applied to every render of the run (bare head too)")
+    ap.add_argument("--border", help="render only this region, x0,y0,x1,y1 as fractions (y up, as Blender's "
+                    "border); the rest of the image stays empty")
     ap.add_argument("--no-bare", action="store_true", help="only the variants (no bare head before and after)")
     ap.add_argument("--png-dir", type=Path, help="write each variant's RGB here")
     args = ap.parse_args()
@@ -199,6 +205,10 @@ def main() -> int:
             for kv in args.cycles:
                 key, value = kv.split("=", 1)
                 setattr(session.scene.cycles, key, type(getattr(session.scene.cycles, key))(ast.literal_eval(value)))
+            if args.border:
+                r = session.scene.render
+                r.use_border, r.use_crop_to_border = True, False
+                r.border_min_x, r.border_min_y, r.border_max_x, r.border_max_y = map(float, args.border.split(","))
             session.scene.update_tag()
             w, c = time.perf_counter(), time.process_time()
             res = session.render(spec, vertices, posed, groom=groom)
