@@ -94,6 +94,14 @@ class FaceDataset(Dataset):
         self.items = self._index()
         self.epoch = 0
 
+    @property
+    def target_positions(self) -> list[int]:
+        """Positions whose labels are targets: for posmap_pair only the front views (a side view is
+        an input there, never predicted); for the other tasks every position."""
+        if self.task == "posmap_pair":
+            return sorted({item[0] for item in self.items})
+        return self.positions
+
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
