@@ -33,7 +33,8 @@ def _open(path: Path) -> tuple[Any, dict[str, dict]]:
 
 
 def _train(tmp_path: Path, dataset: Path, task: str, **extra: Any) -> tuple[Path, dict]:
-    """`facesynth-models train` for two epochs; checks the log, the loss and the files; the summary."""
+    """`facesynth-models train` (two epochs unless told); checks the log, that the training loss
+    fell, and the files; returns the run directory and its evaluation summary."""
     cfg = {"task": task, "dataset": str(dataset), "out": "run", "seed": 0, "epochs": 2, "batch_size": 2,
            "threads": 1, "augment": False, **extra}
     (tmp_path / "run.yaml").write_text(json.dumps(cfg))
@@ -42,9 +43,9 @@ def _train(tmp_path: Path, dataset: Path, task: str, **extra: Any) -> tuple[Path
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = tmp_path / "run"
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-    assert [e["epoch"] for e in log] == [1, 2]
+    assert [e["epoch"] for e in log] == list(range(1, cfg["epochs"] + 1))
     assert all(math.isfinite(e["train_loss"]) and math.isfinite(e["val_loss"]) for e in log)
-    assert log[1]["train_loss"] < log[0]["train_loss"], log
+    assert log[-1]["train_loss"] < 0.98 * log[0]["train_loss"], log
     for f in ("loss.png", "best.pt", "eval/metrics.json", "eval/ced.png", "eval/report.md"):
         assert (run / f).stat().st_size > 0, f
     summary = json.loads((run / "eval" / "summary.json").read_text())
@@ -100,7 +101,8 @@ def test_two_image_prn_end_to_end_on_posmap_front_side(front_side_dataset: Path,
     assert torch.equal(item["image"], torch.cat(crops))
     assert np.allclose(item["posmap"].permute(1, 2, 0).numpy() * PRN_SCALE * 32, _prn(front), atol=1e-3)
 
-    run, summary = _train(tmp_path, front_side_dataset, "posmap_pair", batch_size=4)
+    # One full batch of the 4 training pairs per epoch (BatchNorm needs more than 1-2 items).
+    run, summary = _train(tmp_path, front_side_dataset, "posmap_pair", batch_size=4, epochs=3)
     test_fronts = _split_ids(metas, "test", view="front")
     assert summary["model"]["count"] == summary["mean baseline"]["count"] == len(test_fronts)
     # The baseline is the mean of the training FRONT maps (what the network predicts), not of all views.
@@ -184,7 +186,8 @@ def test_temporal_consistency_end_to_end_on_expression_sequence(sequence_dataset
         a, b = (metas[x] for x in seq.ids(i))
         assert a["group"] == b["group"] and b["frame"] == a["frame"] + 1
 
-    run, summary = _train(tmp_path, sequence_dataset, "sequence", model={"width": 8, "levels": 2})
+    run, summary = _train(tmp_path, sequence_dataset, "sequence", batch_size=1, lr=3e-3,
+                          model={"width": 8, "levels": 2})
     test_seqs = [ms for ms in seqs.values() if ms[0]["split"] == "test"]
     c = summary["consistency"]
     assert c["pairs"] == 3 * len(test_seqs) > 0
