@@ -1,6 +1,6 @@
 """The render settings the default realism preset's cost was measured with (docs/realism.md,
 bench/groom_overhead.py, bench/realism_cost.py) are the ones a session really uses: the look skin
-with Christensen-Burley subsurface, pores and fine noise as roughness (not bump) at the preset's
+with random-walk subsurface (not Burley), pores and fine noise as roughness (not bump) at the preset's
 pixel size and as bump in close-ups. Settings and node graphs, not seconds."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_the_preset_pixel_is_coarser_than_pores_so_pores_are_roughness(repo_root
         assert 0.8 < px < 1.3  # 700-1000 mm, 60 mm lens, 480 px across 36 mm
         assert not fine_bump(px)
     assert fine_bump(FINE_DETAIL_MM) and not fine_bump(FINE_DETAIL_MM * 1.01)
-    assert skin_render_settings() == {"subsurface_method": "BURLEY", "pores_as_bump_below_mm_per_px": 0.357}
+    assert skin_render_settings() == {"subsurface_method": "RANDOM_WALK", "pores_as_bump_below_mm_per_px": 0.357}
 
 
 def _height_textures(mat) -> set[str]:
@@ -49,7 +49,7 @@ def _height_textures(mat) -> set[str]:
 
 
 @pytest.mark.render
-def test_a_session_picks_the_skin_by_pixel_size_with_burley_subsurface() -> None:
+def test_a_session_picks_the_skin_by_pixel_size_with_random_walk_subsurface() -> None:
     pytest.importorskip("bpy")
     from facesynth.render import RenderSession
 
@@ -67,7 +67,7 @@ def test_a_session_picks_the_skin_by_pixel_size_with_burley_subsurface() -> None
         assert preset is not None and close is not None and preset is not close
         for mat in (preset, close):
             bsdf = next(n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
-            assert bsdf.subsurface_method == SSS_METHOD == "BURLEY"
+            assert bsdf.subsurface_method == SSS_METHOD == "RANDOM_WALK"
         # the preset's skin keeps only the resolvable wrinkles as bump; the close-up adds pores
         assert _height_textures(preset) == {"TEX_WAVE"}
         assert _height_textures(close) == {"TEX_WAVE", "TEX_VORONOI", "TEX_NOISE"}

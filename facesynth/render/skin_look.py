@@ -26,9 +26,10 @@ MAX_MOLES = 40
 FRECKLE_CELLS_PER_M = 500.0  # ~2 mm
 PORE_CELLS_PER_M = 1400.0
 SSS_SCALE_M = 0.004
-# Render cost (bench/realism_cost.py): Christensen-Burley is the cheaper of Cycles' subsurface
-# methods; at the preset's 700-1000 mm its blur (a few mm) reads the same as a random walk's.
-SSS_METHOD = "BURLEY"
+# Random walk, set explicitly. Christensen-Burley rendered the bald sample faster
+# (bench/realism_cost.py) but bled orange light around the eyelids (thin geometry), so it was
+# not adopted (docs/groom.md#cost).
+SSS_METHOD = "RANDOM_WALK"
 # Pores (0.7 mm cells, each pore a fraction of that) and the finest noise (0.3 mm) are far
 # below a pixel at the preset's scale (0.9-1.2 mm per pixel): as bump they only add per-pixel
 # noise that adaptive sampling cannot stop early, and a triple evaluation of their textures.
