@@ -262,8 +262,22 @@ def failure_sheet(path: Path, rows: list[dict], kind: str, out: Path, columns: i
     sheet.save(out)
 
 
+def paired(rows: list[dict], base_rows: list[dict]) -> str:
+    """HOG on the samples both datasets hold (same recipe and seed but for one change): counts
+    before and after and the samples that flipped, so a change is measured on the same faces."""
+    base = {r["id"]: r for r in base_rows}
+    common = [r for r in rows if r["id"] in base]
+    if not common:
+        return "no sample in common with the baseline"
+    gained = [r["id"] for r in common if r["hog"] and not base[r["id"]]["hog"]]
+    lost = [r["id"] for r in common if not r["hog"] and base[r["id"]]["hog"]]
+    before = sum(base[r["id"]]["hog"] for r in common)
+    return (f"on the {len(common)} samples both hold: HOG {before} -> {sum(r['hog'] for r in common)} "
+            f"(found now, missed before: {len(gained)}; missed now, found before: {len(lost)})")
+
+
 def judge_stored(path: Path, kind: str, models, judge, auc, *, record: bool = False,
-                 failures: Path | None = None) -> dict[str, float | None]:
+                 failures: Path | None = None, baseline: Path | None = None) -> dict[str, float | None]:
     """Judge, print, and optionally append the figures to bench/RESULTS.md (with the command)."""
     import time
 
@@ -288,11 +302,17 @@ def judge_stored(path: Path, kind: str, models, judge, auc, *, record: bool = Fa
     print("  median vertical offset, predicted - ours, over inter-ocular (+ = predictor lower): "
           + ", ".join(f"{k} {v:+.3f}" for k, v in offsets.items()))
     print(table)
+    comparison = ""
+    if baseline is not None:
+        base_cache = baseline.with_name(f"{baseline.name}.dlib-{kind}.json")
+        base_rows = judge_dataset(baseline, kind, lambda rgb, truth: judge(rgb, truth, models), base_cache, models)
+        comparison = f"against {baseline}: {paired(rows, base_rows)}"
+        print(comparison)
     if failures is not None:
         failure_sheet(path, rows, kind, failures)
         print(f"wrote {failures}")
     if record:
-        _record(s, table, rows, kind, size, spp)
+        _record(s, table + (f"\n\n{comparison}" if comparison else ""), rows, kind, size, spp)
     return s
 
 
