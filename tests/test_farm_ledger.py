@@ -16,6 +16,7 @@ from facesynth.farm.progress import Progress
 from facesynth.farm.report import RunReport
 from facesynth.io import DatasetWriter
 from facesynth.io.store import TEMP_GRACE_S
+from testkit.holder import hold_writer
 from testkit.synthetic import synthetic_sample
 
 RECIPE = "name: a\nseed: 7\nsamples: 4\n"
@@ -44,3 +45,22 @@ def test_a_lost_sample_leaves_other_workers_young_temp_files_alone(tmp_path: Pat
         assert list(ledger.queue) == [1] and ledger.attempts[1] == 1
         ledger.lost(0, "worker died after writing")  # complete on disk: costs no attempt
         assert ledger.attempts[0] == 0
+
+
+def test_after_the_workers_stop_their_temp_files_go_unless_another_shard_writes(tmp_path: Path) -> None:
+    root = tmp_path / "ds"
+    with DatasetWriter(root, RECIPE) as writer:
+        folder = root / "samples" / "000"
+        folder.mkdir(parents=True)
+        left = folder / ".tmp-killed-worker.exr"
+        left.write_bytes(b"half")
+        assert writer.remove_worker_temp([1, 2]) == [left] and not left.exists()
+
+        left.write_bytes(b"half")
+        # Another shard's driver opens the same directory: young temp files may be its own.
+        other = hold_writer(root, RECIPE, "other-shard")
+        try:
+            assert writer.remove_worker_temp([1]) == [] and left.exists()
+        finally:
+            other.kill()
+            other.wait()

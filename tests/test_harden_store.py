@@ -21,6 +21,7 @@ from facesynth.io.store import StoreWriteError
 from facesynth.io.verify import verify
 from facesynth.outputs import META_VERSION
 from facesynth.scratch import clean_stale_scratch, make_scratch_dir
+from testkit.holder import hold_writer
 from testkit.synthetic import synthetic_sample
 
 RECIPE_A = "name: a\nseed: 7\nsamples: 4\n"
@@ -38,20 +39,11 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
-def _holder(root: Path, recipe: str) -> subprocess.Popen[str]:
-    """Another process that opens a writer on `root` and keeps it (prints 'ready')."""
-    code = ("import sys, time; from facesynth.io import DatasetWriter; "
-            "w = DatasetWriter(sys.argv[1], sys.argv[2]); print('ready', flush=True); time.sleep(120)")
-    proc = subprocess.Popen([sys.executable, "-c", code, str(root), recipe], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    return proc
-
-
 # -- class 1: one dataset, one recipe ------------------------------------------------------------
 
 def test_force_new_is_refused_while_another_process_writes(tmp_path: Path) -> None:
     root = tmp_path / "ds"
-    holder = _holder(root, RECIPE_A)
+    holder = hold_writer(root, RECIPE_A)
     try:
         with pytest.raises(UserError, match=rf"still being written by process {holder.pid} on .*--force-new"):
             DatasetWriter(root, RECIPE_B, force_new=True)

@@ -251,6 +251,9 @@ def _render_farmed(loaded: LoadedRecipe, writer: DatasetWriter, todo: list[int],
         run_ray(WorkerSpec(loaded, out, threads, prefix), ledger, stop, ray, actors=actors, cpus_per_actor=cpus,
                 batch=max(1, batch), max_restarts=max(1, retries))
     report.interrupted = stop.requested and bool(ledger.queue)
+    # Every worker has stopped: a killed one's half-written temp files are leftovers now (while
+    # workers ran, `Ledger.lost` had to leave young temp files alone).
+    writer.remove_worker_temp(todo)
 
 
 def _installed_bpy_version() -> str | None:

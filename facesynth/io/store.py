@@ -244,6 +244,17 @@ class DatasetWriter:
                 self.broken.append(i)
         return todo
 
+    def remove_worker_temp(self, indices: Iterable[int]) -> list[Path]:
+        """After this driver's workers have all stopped: delete the temp files that killed workers
+        left in the sub-directories of `indices` (young ones too, unless another writer process,
+        e.g. another shard, holds a lock right now). Returns what was deleted."""
+        others = self._lock is not None and live_locks(self.root, exclude=self._lock.path)
+        grace = TEMP_GRACE_S if others else 0.0
+        removed: list[Path] = []
+        for sub in sorted({subdir_name(i) for i in indices}):
+            removed += _remove_stale_temp(self.root / "samples" / sub, grace)
+        return removed
+
     # -- writing ------------------------------------------------------------------------------
 
     def write_sample(self, index: int, sample_id: str, outputs: Mapping[str, Any], meta: Mapping[str, Any]) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
 
 from facesynth_models import meta as M
@@ -32,9 +34,17 @@ def mean_depth(train: FaceDataset, target: FaceDataset) -> dict[str, np.ndarray]
 
 
 def mean_posmap(train: FaceDataset, target: FaceDataset) -> dict[str, np.ndarray]:
-    """The texel-wise mean PRN position map of the training set."""
-    mean = np.mean([train.cache.get(p, ("posmap",))["posmap"][0] for p in train.positions], axis=0)
-    return {M.sample_id(target.metas[p]): mean.astype(np.float32) for p in target.positions}
+    """The texel-wise mean PRN position map of the training targets of the target's view (of all
+    of them for a view the training split lacks). A front view's map is compared with the mean
+    front map, not with a mean over front and profile views, whose x and z differ wholesale (on
+    posmap_front_side that mixed mean scored twice the front mean's error)."""
+    by_view: dict[str, list[np.ndarray]] = defaultdict(list)
+    for p in train.target_positions:
+        by_view[M.view(train.metas[p]) or ""].append(train.cache.get(p, ("posmap",))["posmap"][0])
+    overall = np.mean([m for maps in by_view.values() for m in maps], axis=0).astype(np.float32)
+    means = {v: np.mean(maps, axis=0).astype(np.float32) for v, maps in by_view.items()}
+    return {M.sample_id(target.metas[p]): means.get(M.view(target.metas[p]) or "", overall)
+            for p in target.positions}
 
 
 def mean_shape(train: FaceDataset, target: FaceDataset) -> dict[str, np.ndarray]:

@@ -24,6 +24,11 @@ def train(config: Annotated[Path, typer.Argument(help="Training config YAML (see
     for name, s in summary.items():
         if isinstance(s, dict) and "mean" in s:
             typer.echo(f"{name}: " + ", ".join(f"{k} {v:.4f}" for k, v in s["mean"].items()))
+    c = summary.get("consistency") or {}
+    for name, r in (("model", c), ("mean baseline", c.get("mean baseline") or {})):
+        for key in ("cross_view_error_mm", "temporal_error_mm"):
+            if key in r:
+                typer.echo(f"{name}: {key} {r[key]:.3f} ({r['pairs']} pairs)")
 
 
 @app.command()

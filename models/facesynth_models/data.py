@@ -94,6 +94,14 @@ class FaceDataset(Dataset):
         self.items = self._index()
         self.epoch = 0
 
+    @property
+    def target_positions(self) -> list[int]:
+        """Positions whose labels are targets: for posmap_pair only the front views (a side view is
+        an input there, never predicted); for the other tasks every position."""
+        if self.task == "posmap_pair":
+            return sorted({item[0] for item in self.items})
+        return self.positions
+
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
@@ -202,10 +210,11 @@ def pair_front_side(samples: list[tuple[int, dict[str, Any]]]) -> list[tuple[int
 
 
 def view_pairs(samples: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, int]]:
-    """Consecutive views (by view name) of each multi-view group: (v0, v1), (v1, v2), ..."""
-    groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    """Consecutive views of each multi-view group in the recipe's order of views (the sample
+    index; view names would put "v10" before "v2"): (v0, v1), (v1, v2), ..."""
+    groups: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for pos, meta in samples:
-        groups[M.group(meta)].append((M.view(meta) or "", pos))
+        groups[M.group(meta)].append((M.index(meta), pos))
     pairs = []
     for members in groups.values():
         members.sort()

@@ -156,6 +156,33 @@ def write_report(out: Path, kind: str, results: dict[str, list[dict[str, Any]]],
     return summary
 
 
+def write_consistency(out: Path, c: dict[str, Any]) -> None:
+    """Add a multiview or sequence run's consistency errors (the model's, with its "mean baseline"
+    inside) to out/metrics.json and out/report.md."""
+    doc = json.loads((out / "metrics.json").read_text())
+    doc["consistency"] = c
+    (out / "metrics.json").write_text(json.dumps(doc, indent=1, sort_keys=True))
+    rows = {"model": c, "mean baseline": c.get("mean baseline")}
+    if "cross_view_error_mm" in c:
+        lines = ["", "## Cross-view consistency", "",
+                 "Mean |z of view A's prediction moved into camera B by the known pose - B's prediction there| "
+                 "(mm), over pixels that both views see; the ground truth's own error is the floor.", "",
+                 "| result | view pairs | cross-view error (mm) |", "|---|---|---|"]
+        lines += [f"| {name} | {r['pairs']} | {r['cross_view_error_mm']:.2f} |" for name, r in rows.items() if r]
+        lines.append(f"| ground truth | {c['pairs']} | {c['ground_truth_cross_view_error_mm']:.2f} |")
+    else:
+        lines = ["", "## Temporal consistency", "",
+                 "Mean |(pred(t+1) - pred(t)) - (gt(t+1) - gt(t))| (mm) over pixels in both frames' masks: the "
+                 "frame-to-frame change that the true motion does not explain.", "",
+                 "| result | expression | temporal error (mm) |", "|---|---|---|"]
+        for name, r in rows.items():
+            if r:
+                lines += [f"| {name} | {e} | {v:.2f} |" for e, v in r["temporal_error_mm_by_expression"].items()]
+                lines.append(f"| {name} | all ({r['pairs']} frame pairs) | {r['temporal_error_mm']:.2f} |")
+    with open(out / "report.md", "a") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def _convention(kind: str) -> str:
     return {"depth": "mean |pred - gt| / gt over the ground-truth face mask, mm depths",
             "posmap": "3D error of the covered texels as predicted / sqrt(w h) of their x-y box",

@@ -19,7 +19,7 @@ from facesynth_models import losses
 from facesynth_models import meta as M
 from facesynth_models.config import LossConfig, ModelConfig, UsageError
 from facesynth_models.data import DEPTH_NORM, PRN_SCALE, SHAPE_UNIT_MM, FaceDataset
-from facesynth_models.nets import PRN, DepthNet, ShapeRegressor, TwoImagePRN, norm_kind
+from facesynth_models.nets import PRN, DepthNet, ShapeRegressor, SmallPosmapNet, TwoImagePRN, norm_kind
 
 PREDICTION_KIND = {"depth": "depth", "multiview": "depth", "sequence": "depth",
                    "posmap": "posmap", "posmap_pair": "posmap", "shape": "vertices"}
@@ -48,6 +48,8 @@ def norm_for(task: str, cfg: ModelConfig) -> str:
     with GroupNorm could not fit even four images' constant offsets (tests/test_nets.py)."""
     if cfg.norm != "auto":
         return cfg.norm
+    if task == "posmap" and cfg.posmap_net == "small":  # measured with GroupNorm (docs/models.md)
+        return "group"
     return "batch" if task in ("posmap", "posmap_pair") else "group"
 
 
@@ -68,9 +70,13 @@ def _build(task: str, cfg: ModelConfig, train: FaceDataset) -> nn.Module:
         return model
     if task in ("posmap", "posmap_pair"):
         size = posmap_size(train)
+        if task == "posmap" and cfg.posmap_net == "small":
+            maps = np.stack([train.cache.get(p, ("crop", "posmap"))["posmap"][0] for p in train.positions])
+            return SmallPosmapNet(maps / (PRN_SCALE * size), width=cfg.width)
         model = PRN(size=size) if task == "posmap" else TwoImagePRN(size=size)
-        # Start at the training set's mean position map, as DepthNet starts at the mean depth.
-        mean = np.mean([train.cache.get(p, ("crop", "posmap"))["posmap"][0] for p in train.positions], axis=0)
+        # Start at the mean of the training targets' position maps (the front views for the
+        # two-image network), as DepthNet starts at the mean depth.
+        mean = np.mean([train.cache.get(p, ("crop", "posmap"))["posmap"][0] for p in train.target_positions], axis=0)
         model.start_at(torch.as_tensor(mean / (PRN_SCALE * size), dtype=torch.float32).permute(2, 0, 1))
         return model
     shapes = np.stack([train.shape_item(p, np.random.default_rng(0))["vertices"].numpy() for p in train.positions])
@@ -149,6 +155,18 @@ def _to_units(kind: str, pred: torch.Tensor, batch: dict[str, Any], j: int, ds: 
         return pred.permute(1, 2, 0).numpy() * (PRN_SCALE * size)
     meta = ds.metas[ds.items[i][0]]
     return pred.numpy() * SHAPE_UNIT_MM + M.head_t_mm(meta)
+
+
+class ConstantDepth(nn.Module):
+    """The mean-depth baseline as a network: one D' at every pixel of every image (its consistency
+    errors are the reference a depth network's are read against)."""
+
+    def __init__(self, value: float):
+        super().__init__()
+        self.value = float(value)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.new_full((x.shape[0], 1, *x.shape[2:]), self.value)
 
 
 @torch.no_grad()

@@ -22,7 +22,7 @@ from facesynth_models.augment import Augment
 from facesynth_models.baseline import BASELINES
 from facesynth_models.config import TrainConfig, UsageError, load_config
 from facesynth_models.data import FaceDataset, SampleCache
-from facesynth_models.evaluate import Scorer, write_report
+from facesynth_models.evaluate import Scorer, write_consistency, write_report
 from facesynth_models.nets import count_parameters
 
 CHECKPOINT, BEST, LOG = "checkpoint.pt", "best.pt", "log.jsonl"
@@ -177,6 +177,11 @@ def final_evaluation(cfg: TrainConfig, model, splits: Splits, out: Path, device:
                            f"{cfg.task} on split {held.split!r}")
     extra = tasks.consistency_metrics(cfg.task, model, held, device)
     if extra:
+        from facesynth_models.baseline import mean_normalised_depth
+
+        mean = tasks.ConstantDepth(mean_normalised_depth(splits.train))
+        extra["mean baseline"] = tasks.consistency_metrics(cfg.task, mean, held, device)
         summary["consistency"] = extra
+        write_consistency(out / "eval", extra)
     (out / "eval" / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True))
     return summary

@@ -6,6 +6,7 @@ skips finished samples); CI renders it fresh. Tests that change files work on co
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -51,3 +52,51 @@ def tiny_dataset() -> Path:
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return out
+
+
+# The end-to-end tests of each model family render their reference recipe itself, shrunk with
+# `facesynth render --set` (the dataset's recipe.yaml then records exactly what was rendered).
+SHRINK = ("camera.resolution=64x64", "render.preset=draft", "render.samples=4", "render.denoise=false",
+          "split={train: 0.5, val: 0.25, test: 0.25}")
+
+
+def render_reference(recipe: str, *overrides: str) -> Path:
+    """recipes/<recipe>.yaml rendered at 64x64 (draft, 4 spp) with `overrides` (FIELD=VALUE) on top.
+
+    Cached under .cache/models-tests/ by a hash of the recipe text and the overrides, so a changed
+    reference recipe renders afresh and an unchanged one resumes."""
+    from facesynth.geometry import META_VERSION
+
+    src = REPO / "recipes" / f"{recipe}.yaml"
+    sets = (*SHRINK, *overrides)
+    key = hashlib.sha256("\n".join((src.read_text(), *sets)).encode()).hexdigest()[:10]
+    out = REPO / ".cache" / "models-tests" / f"{recipe}-{key}-v{META_VERSION}"
+    cmd = [facesynth_cli(), "render", str(src), "--out", str(out), "-q", *(a for s in sets for a in ("--set", s))]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def front_side_dataset() -> Path:
+    """posmap_front_side: 4 subjects x (front, left, right), 32x32 position maps."""
+    return render_reference("posmap_front_side", "samples=12", "subjects.count=4", "posmap.size=32")
+
+
+@pytest.fixture(scope="session")
+def multiview_dataset() -> Path:
+    """multiview_pairs: 4 subjects x 3 views (v0, v1, v2) instead of 10."""
+    return render_reference("multiview_pairs", "samples=12", "subjects.count=4",
+                            "views=[{name: v0}, {name: v1}, {name: v2}]")
+
+
+@pytest.fixture(scope="session")
+def sequence_dataset() -> Path:
+    """expression_sequence: 4 subjects x one 4-frame sequence each (instead of 12 frames)."""
+    return render_reference("expression_sequence", "samples=16", "subjects.count=4", "expressions.sequence.frames=4")
+
+
+@pytest.fixture(scope="session")
+def shape_dataset() -> Path:
+    """shape_regression: 8 subjects, one sample each."""
+    return render_reference("shape_regression", "samples=8", "subjects.count=8")

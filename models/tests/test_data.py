@@ -56,6 +56,8 @@ def test_front_side_pairing_by_subject_and_view() -> None:
 def test_multiview_and_sequence_grouping() -> None:
     views = [_meta(i, 0, i // 3, f"v{i % 3}") for i in range(6)]
     assert view_pairs(views) == [(0, 1), (1, 2), (3, 4), (4, 5)]
+    eleven = [_meta(i, 0, 0, f"v{i}") for i in range(11)]  # recipe order, not name order (v10 < v2)
+    assert view_pairs(eleven) == [(i, i + 1) for i in range(10)]
     frames = [_meta(i, 0, i // 4, "default", frame=i % 4) for i in (3, 1, 0, 2, 4, 5, 7)]
     assert frame_pairs(frames) == [(0, 1), (1, 2), (2, 3), (4, 5)]  # 5 -> 7 skips a frame
 
