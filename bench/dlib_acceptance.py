@@ -122,11 +122,14 @@ def main() -> None:
     ap.add_argument("--kind", default="rgb", choices=["rgb", "rgb_clean"], help="With --dataset: image judged.")
     ap.add_argument("--record", action="store_true", help="With --dataset: append the figures to bench/RESULTS.md.")
     ap.add_argument("--failures", type=Path, help="With --dataset: write the HOG misses as a contact sheet here.")
+    ap.add_argument("--baseline", type=Path, help="With --dataset: HOG on the samples this dataset shares with "
+                    "the one given (same seed, one change), before and after.")
     args = ap.parse_args()
     if args.dataset is not None:
         from bench.dlib_store import judge_stored
 
-        judge_stored(args.dataset, args.kind, _models(), judge, roc_auc, record=args.record, failures=args.failures)
+        judge_stored(args.dataset, args.kind, _models(), judge, roc_auc, record=args.record, failures=args.failures,
+                     baseline=args.baseline)
         return
 
     from facesynth.assets import load_pack

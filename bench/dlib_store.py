@@ -33,12 +33,25 @@ def environment(meta: dict) -> str:
     return "sky" if look.get("sky") else str(meta["environment"]["source"])
 
 
+def key_lamp(lights: list[dict]) -> dict | None:
+    """The lamp that lights the face most: the highest on-axis intensity at the head (an area
+    lamp's recorded watts are a quarter of a point lamp's of the same intensity)."""
+    from facesynth.sampling.sampler import AREA_LIGHT_FACTOR
+
+    lamps = [lt for lt in lights if lt.get("kind") != "sun"]
+    if not lamps:
+        return None
+    return max(lamps, key=lambda lt: lt["energy"] / (AREA_LIGHT_FACTOR if lt["kind"] == "area" else 1.0)
+               / (lt["distance_mm"] / 1000.0) ** 2)
+
+
 def conditions(meta: dict) -> dict:
     """What a render was made of, for splitting the failures (all from the metadata)."""
     groom = meta.get("groom") or {}
     lights = meta.get("lights") or []
     image_fx = (meta.get("look") or {}).get("image") or {}
     skin = (meta.get("look") or {}).get("skin") or {}
+    key = key_lamp(lights) or {}
     return {
         "id": meta["id"],
         "subject": int(meta["subject_id"]),
@@ -46,6 +59,8 @@ def conditions(meta: dict) -> dict:
         "env": environment(meta),
         "env_strength": float(meta["environment"]["strength"]),
         "lamps": len(lights),
+        "key_elevation": float(key.get("elevation_deg", float("nan"))),
+        "key_azimuth": float(key.get("azimuth_deg", float("nan"))),
         "glasses": bool(groom.get("glasses_shape")),
         "sunglasses": bool(groom.get("glasses_sun")),
         "headwear": bool(groom.get("headwear")),
@@ -94,21 +109,32 @@ REGIONS = {"jaw": slice(0, 17), "brow": slice(17, 27), "nose": slice(27, 36), "e
            "mouth": slice(48, 68)}
 
 
-def vertical_offsets(img: np.ndarray, truth: np.ndarray, models) -> dict[str, float]:
-    """Mean signed vertical offset, predicted minus ours, per region, over the outer inter-ocular
-    distance (positive: the predictor puts the region lower than our landmarks). A region whose
-    offset stands out from the eyes' is drawn where a face in a real photograph would not have it."""
+def predicted_points(img: np.ndarray, truth: np.ndarray, models) -> np.ndarray | None:
+    """dlib's 68 points in its HOG detection nearest the true face (None: HOG finds no face)."""
     hog, _, predictor, _ = models
     img = np.ascontiguousarray(img)
     dets = list(hog(img, 1))
     if not dets:
-        return {}
+        return None
     centre = truth.mean(axis=0)
     best = min(dets, key=lambda r: np.hypot((r.left() + r.right()) / 2 - centre[0],
                                             (r.top() + r.bottom()) / 2 - centre[1]))
-    pred = np.array([[q.x, q.y] for q in predictor(img, best).parts()], dtype=np.float64)
+    return np.array([[q.x, q.y] for q in predictor(img, best).parts()], dtype=np.float64)
+
+
+def vertical_offsets(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """Mean signed vertical offset, predicted minus ours, per region, over the outer inter-ocular
+    distance (positive: the predictor puts the region lower than our landmarks). A region whose
+    offset stands out from the eyes' is drawn where a face in a real photograph would not have it."""
     iod = np.linalg.norm(truth[36] - truth[45])
     return {f"dy_{k}": float((pred[s, 1] - truth[s, 1]).mean() / iod) for k, s in REGIONS.items()}
+
+
+def contour_nme(pred: np.ndarray, truth_2d: np.ndarray) -> dict[str, float]:
+    """NME against the 2D jaw-contour convention (points 0-16 on the visible outline, as 300-W,
+    the predictor's training set, annotates them; 17-67 are the same points as the default)."""
+    err = np.linalg.norm(pred - truth_2d, axis=1) / np.linalg.norm(truth_2d[36] - truth_2d[45])
+    return {"nme68_2d": float(err.mean()), "nme_jaw_2d": float(err[:17].mean())}
 
 
 def judge_dataset(path: Path, kind: str, judge: Callable[[np.ndarray, np.ndarray], dict],
@@ -132,8 +158,14 @@ def judge_dataset(path: Path, kind: str, judge: Callable[[np.ndarray, np.ndarray
                 cache.write_text(json.dumps(done))
         if "brow_ratio" not in done[key]:  # judged before these were recorded
             done[key]["skin_luma"], done[key]["brow_ratio"] = skin_luma(sample, kind)
-        if models is not None and done[key]["hog"] and "dy_brow" not in done[key]:
-            done[key].update(vertical_offsets(image(sample, kind), sample.landmarks.xy, models))
+        has_2d = "landmarks_68_2d_contour" in sample.meta
+        if models is not None and done[key]["hog"] and ("dy_brow" not in done[key]
+                                                         or (has_2d and "nme68_2d" not in done[key])):
+            pred = predicted_points(image(sample, kind), sample.landmarks.xy, models)
+            if pred is not None:
+                done[key].update(vertical_offsets(pred, sample.landmarks.xy))
+                if has_2d:
+                    done[key].update(contour_nme(pred, sample.landmarks_2d_contour.xy))
         rows.append({**conditions(sample.meta), **done[key]})
     if cache is not None:
         cache.write_text(json.dumps(done))
@@ -151,6 +183,13 @@ def split(rows: list[dict], by: Callable[[dict], str]) -> list[tuple[str, list[d
     return sorted(groups.items())
 
 
+def _bins(value: float, edges: tuple[float, float], unit: str) -> str:
+    if not np.isfinite(value):
+        return "none"
+    lo, hi = edges
+    return f"<{lo} {unit}" if value < lo else f"{lo}-{hi} {unit}" if value < hi else f">={hi} {unit}"
+
+
 def _brow_bin(ratio: float) -> str:
     if not np.isfinite(ratio):
         return "no brow pixels"
@@ -164,6 +203,8 @@ def failure_table(rows: list[dict]) -> str:
     splits = {
         "yaw": lambda r: yaw_bin(r["yaw"]),
         "environment": lambda r: r["env"],
+        "strongest lamp elevation": lambda r: _bins(r["key_elevation"], (0, 30), "deg"),
+        "strongest lamp abs(azimuth)": lambda r: _bins(abs(r["key_azimuth"]), (30, 60), "deg"),
         "eyewear": lambda r: "sunglasses" if r["sunglasses"] else "glasses" if r["glasses"] else "none",
         "headwear": lambda r: "beanie" if r["headwear"] else "none",
         "hair": lambda r: r["hair"],
@@ -186,8 +227,9 @@ def summary(rows: list[dict], auc: Callable[[list, list], float | None]) -> dict
     det = [r for r in rows if r["hog"]]
     out: dict[str, float | None] = {"renders": len(rows), "subjects": len({r["subject"] for r in rows}),
                                     "hog": len(det) / len(rows), "cnn": sum(r["cnn"] for r in rows) / len(rows)}
-    for key in ("nme68", "nme51", "nme_brow", "nme_jaw"):
-        out[key] = float(np.median([r[key] for r in det])) if det else None
+    for key in ("nme68", "nme51", "nme_brow", "nme_jaw", "nme68_2d", "nme_jaw_2d"):
+        values = [r[key] for r in det if key in r]
+        out[key] = float(np.median(values)) if values else None
     out["auc"] = auc([np.asarray(r["embedding"]) for r in det], [r["subject"] for r in det])
     out["auc_renders"] = len(det)
     return out
@@ -220,8 +262,22 @@ def failure_sheet(path: Path, rows: list[dict], kind: str, out: Path, columns: i
     sheet.save(out)
 
 
+def paired(rows: list[dict], base_rows: list[dict]) -> str:
+    """HOG on the samples both datasets hold (same recipe and seed but for one change): counts
+    before and after and the samples that flipped, so a change is measured on the same faces."""
+    base = {r["id"]: r for r in base_rows}
+    common = [r for r in rows if r["id"] in base]
+    if not common:
+        return "no sample in common with the baseline"
+    gained = [r["id"] for r in common if r["hog"] and not base[r["id"]]["hog"]]
+    lost = [r["id"] for r in common if not r["hog"] and base[r["id"]]["hog"]]
+    before = sum(base[r["id"]]["hog"] for r in common)
+    return (f"on the {len(common)} samples both hold: HOG {before} -> {sum(r['hog'] for r in common)} "
+            f"(found now, missed before: {len(gained)}; missed now, found before: {len(lost)})")
+
+
 def judge_stored(path: Path, kind: str, models, judge, auc, *, record: bool = False,
-                 failures: Path | None = None) -> dict[str, float | None]:
+                 failures: Path | None = None, baseline: Path | None = None) -> dict[str, float | None]:
     """Judge, print, and optionally append the figures to bench/RESULTS.md (with the command)."""
     import time
 
@@ -246,11 +302,17 @@ def judge_stored(path: Path, kind: str, models, judge, auc, *, record: bool = Fa
     print("  median vertical offset, predicted - ours, over inter-ocular (+ = predictor lower): "
           + ", ".join(f"{k} {v:+.3f}" for k, v in offsets.items()))
     print(table)
+    comparison = ""
+    if baseline is not None:
+        base_cache = baseline.with_name(f"{baseline.name}.dlib-{kind}.json")
+        base_rows = judge_dataset(baseline, kind, lambda rgb, truth: judge(rgb, truth, models), base_cache, models)
+        comparison = f"against {baseline}: {paired(rows, base_rows)}"
+        print(comparison)
     if failures is not None:
         failure_sheet(path, rows, kind, failures)
         print(f"wrote {failures}")
     if record:
-        _record(s, table, rows, kind, size, spp)
+        _record(s, table + (f"\n\n{comparison}" if comparison else ""), rows, kind, size, spp)
     return s
 
 
@@ -267,13 +329,15 @@ def _record(s: dict, table: str, rows: list[dict], kind: str, size: str, spp: in
 
     def nme(key: str) -> Figure:
         v = s[key]
-        return Figure(f"dlib median {key} (outer inter-ocular, HOG-detected)", v,
+        convention = ", 2D jaw contour" if key.endswith("_2d") else ""
+        return Figure(f"dlib median {key} (outer inter-ocular{convention}, HOG-detected)", v,
                       f"{det} renders", "<= 0.06" if key == "nme68" else "")
 
     figures = [
         Figure("dlib HOG detection rate", s["hog"], f"{det}/{n}", ">= 0.95"),
         Figure("dlib CNN detection rate", s["cnn"], f"{round(s['cnn'] * n)}/{n}"),
         nme("nme68"), nme("nme51"), nme("nme_brow"), nme("nme_jaw"),
+        *(nme(k) for k in ("nme68_2d", "nme_jaw_2d") if s[k] is not None),
         Figure("dlib verification ROC AUC (face-recognition embedding)", s["auc"],
                f"{s['auc_renders']} HOG-detected renders of {s['subjects']} subjects", ">= 0.95"),
     ]

@@ -56,7 +56,7 @@ def eyebrows(vertices: np.ndarray, skin_tris: np.ndarray, lm: np.ndarray, densit
     hi = brow.max(0) + np.array([8.0, 6.0, 30.0])
     cen = vec.mean(vertices[skin_tris], axis=1)
     near = skin_tris[np.all((cen > lo) & (cen < hi), axis=1)]
-    s = sample_surface(vertices, near, int(14000 * density) + 1, rng)
+    s = sample_surface(vertices, near, int(20000 * density) + 1, rng)
     x, y = s.points[:, 0], s.points[:, 1]
     side = np.sign(x)
     right, left = lm[17:22][::-1], lm[22:27]  # inner -> outer
@@ -79,7 +79,7 @@ def eyebrows(vertices: np.ndarray, skin_tris: np.ndarray, lm: np.ndarray, densit
     length = rng.uniform(5.0, 8.5, len(t_k))
     points = lying_strands(s.points[keep], s.normals[keep], direction, length, 4, lift=0.22, droop=0.012)
     region = np.where(side_k > 0, R.BROW_LEFT, R.BROW_RIGHT)
-    return _strand_set("eyebrows", near, s, keep, points, 0.045, 0.02, region)
+    return _strand_set("eyebrows", near, s, keep, points, 0.06, 0.03, region)
 
 
 # beard style: (length mm, strands at full density, points, lift per mm, area)

@@ -192,7 +192,7 @@ class GroomObjects:
         return changed
 
     def _colours(self, obj: Any, name: str, g: GroomSpec) -> bool:
-        melanin = {"eyelashes": LASH_MELANIN, "eyebrows": min(1.0, g.melanin * 1.1 + 0.05)}.get(name, g.melanin)
+        melanin = {"eyelashes": LASH_MELANIN, "eyebrows": min(1.0, 0.25 + g.melanin * 0.9)}.get(name, g.melanin)
         grey = 0.0 if name == "eyelashes" else g.grey
         colour = g.headwear_color if name == "headwear" else g.glasses_color
         values: dict[str, Any] = {ATTR_MELANIN: melanin, ATTR_REDNESS: g.redness, ATTR_GREY: grey,

@@ -68,7 +68,8 @@ def evaluate(
 def validate(
     dataset: Annotated[Path, typer.Argument(help="Dataset directory or WebDataset shards.")],
     out: Annotated[Path, typer.Option("--out", help="Report directory.")],
-    epochs: Annotated[int, typer.Option("--epochs", help="Epochs of each learnability run.")] = 6,
+    epochs: Annotated[int, typer.Option(
+        "--epochs", help="Epochs of the DepthNet learnability run (the position-map run has its own schedule).")] = 6,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     integrity_only: Annotated[bool, typer.Option("--integrity-only", help="Skip the learnability runs.")] = False,
     learn: Annotated[str, typer.Option("--learn", help="Learnability checks to run: depth,posmap.")] = "depth,posmap",

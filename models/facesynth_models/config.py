@@ -26,6 +26,8 @@ class ModelConfig(_Frozen):
     norm: Literal["auto", "group", "batch"] = Field(
         "auto", description="Normalisation layers (batch: as in the papers; auto: batch for the position-map "
                             "networks, group for the others).")
+    posmap_net: Literal["prn", "small"] = Field(
+        "prn", description="posmap task: PRN, or the small PCA-decoder network of validate's short run.")
 
 
 class LossConfig(_Frozen):

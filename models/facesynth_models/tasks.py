@@ -19,7 +19,7 @@ from facesynth_models import losses
 from facesynth_models import meta as M
 from facesynth_models.config import LossConfig, ModelConfig, UsageError
 from facesynth_models.data import DEPTH_NORM, PRN_SCALE, SHAPE_UNIT_MM, FaceDataset
-from facesynth_models.nets import PRN, DepthNet, ShapeRegressor, TwoImagePRN, norm_kind
+from facesynth_models.nets import PRN, DepthNet, ShapeRegressor, SmallPosmapNet, TwoImagePRN, norm_kind
 
 PREDICTION_KIND = {"depth": "depth", "multiview": "depth", "sequence": "depth",
                    "posmap": "posmap", "posmap_pair": "posmap", "shape": "vertices"}
@@ -48,6 +48,8 @@ def norm_for(task: str, cfg: ModelConfig) -> str:
     with GroupNorm could not fit even four images' constant offsets (tests/test_nets.py)."""
     if cfg.norm != "auto":
         return cfg.norm
+    if task == "posmap" and cfg.posmap_net == "small":  # measured with GroupNorm (docs/models.md)
+        return "group"
     return "batch" if task in ("posmap", "posmap_pair") else "group"
 
 
@@ -68,6 +70,9 @@ def _build(task: str, cfg: ModelConfig, train: FaceDataset) -> nn.Module:
         return model
     if task in ("posmap", "posmap_pair"):
         size = posmap_size(train)
+        if task == "posmap" and cfg.posmap_net == "small":
+            maps = np.stack([train.cache.get(p, ("crop", "posmap"))["posmap"][0] for p in train.positions])
+            return SmallPosmapNet(maps / (PRN_SCALE * size), width=cfg.width)
         model = PRN(size=size) if task == "posmap" else TwoImagePRN(size=size)
         # Start at the mean of the training targets' position maps (the front views for the
         # two-image network), as DepthNet starts at the mean depth.

@@ -7,8 +7,8 @@ the projection of the stored 3D ones, the mask must cover exactly the pixels wit
 position map must hold the sample's own 3D landmarks at the landmark texels. A broken sample is
 listed by id with the reason.
 (b) Learnability: a short DepthNet run on the train split, scored on held-out subjects, must beat
-the mean-depth baseline; a short PRN run must beat the mean position map (when the dataset has
-position maps).
+the mean-depth baseline by at least 10 %; a short run of the small position-map network must beat
+the mean position map by as much (when the dataset has position maps).
 """
 
 from __future__ import annotations
@@ -172,9 +172,18 @@ def check_integrity(ds: Any, limit: int | None = None) -> IntegrityReport:
     return report
 
 
+# A check passes only with a real margin over the mean baseline, never on a tie or a lucky 1 %.
+MIN_IMPROVEMENT = 0.10
+# The position-map run has its own schedule (docs/models.md): the small PCA-decoder network,
+# 60 epochs of batch 4, learning rate halved every 20; `--epochs` sets the DepthNet run only.
+POSMAP_RUN = {"epochs": 60, "batch_size": 4, "lr_halve_every": 20,
+              "model": {"posmap_net": "small", "width": 16, "norm": "group"}}
+
+
 def check_learnability(dataset: Path, out: Path, epochs: int, seed: int,
                        only: tuple[str, ...] = ("depth", "posmap")) -> dict[str, Any]:
-    """Short DepthNet (and PRN, with position maps) runs; each must beat its mean baseline.
+    """Short DepthNet (and, with position maps, small position-map network) runs; each must beat
+    its mean baseline on the held-out split by at least MIN_IMPROVEMENT.
 
     Short runs train without augmentation: with a handful of steps, rotated and recoloured
     inputs mostly delay the fit that the check is about."""
@@ -187,15 +196,15 @@ def check_learnability(dataset: Path, out: Path, epochs: int, seed: int,
     tasks_ = [t for t in tasks_ if t in only]
     results = {}
     for task in tasks_:
+        kw = {"epochs": epochs, "batch_size": 2, "model": {"width": 16, "levels": 3}} if task == "depth" else POSMAP_RUN
         cfg = TrainConfig(task=task, dataset=str(dataset.resolve()), out=str((out / task).resolve()), seed=seed,
-                          epochs=epochs, early_stop_patience=epochs, batch_size=2, lr=1e-3, augment=False,
-                          model={"width": 16, "levels": 3})
+                          early_stop_patience=kw["epochs"], lr=1e-3, augment=False, **kw)
         summary = run(cfg, Path.cwd())
-        kind = "depth" if task == "depth" else "posmap"
-        head = HEADLINE[kind]
+        head = HEADLINE[task]
         model_v, base_v = summary["model"]["mean"][head], summary["mean baseline"]["mean"][head]
-        results[task] = {"metric": head, "model": model_v, "mean_baseline": base_v,
-                         "improvement": 1.0 - model_v / base_v if base_v else 0.0, "passed": model_v < base_v}
+        gain = 1.0 - model_v / base_v if base_v else 0.0
+        results[task] = {"metric": head, "model": model_v, "mean_baseline": base_v, "improvement": gain,
+                         "required_improvement": MIN_IMPROVEMENT, "passed": gain >= MIN_IMPROVEMENT}
     return results
 
 

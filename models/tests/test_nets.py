@@ -154,3 +154,30 @@ def test_vertex_loss_weights_near_nose() -> None:
     pred = target + torch.tensor([[[1.0, 0, 0], [0.0, 0, 0]]])
     # the first vertex is within radius 1 of the nose (weight 5), the second is not (weight 1)
     assert float(losses.vertex_loss(pred, target, target[:, 0], radius=1.0)) == pytest.approx(5.0 / 6.0)
+
+
+def test_small_posmap_net_starts_at_the_mean_and_fits_its_training_maps() -> None:
+    """validate's position-map network: an untrained one predicts the training maps' mean (the
+    baseline it must beat); its code layer fits training maps that differ by more than an offset."""
+    from facesynth_models.config import ModelConfig
+    from facesynth_models.nets import SmallPosmapNet
+    from facesynth_models.tasks import norm_for
+
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(5)
+    size = 32
+    maps = (torch.rand(6, size, size, 3, generator=g) * 0.5 + 0.25).numpy()
+    with norm_kind(norm_for("posmap", ModelConfig(posmap_net="small"))):
+        m = SmallPosmapNet(maps, width=8)
+    assert norm_for("posmap", ModelConfig(posmap_net="small")) == "group"
+    img = torch.rand(6, 3, size, size, generator=g)
+    with torch.no_grad():
+        y = m.eval()(img)
+    assert y.shape == (6, 3, size, size)
+    assert torch.allclose(y, torch.as_tensor(maps.mean(axis=0)).permute(2, 0, 1)[None].expand_as(y), atol=1e-5)
+    target = torch.as_tensor(maps).permute(0, 3, 1, 2)
+    w = torch.ones(size, size)
+    first, final = _steps(m, lambda: losses.posmap_loss(m(img), target, w), n=30, lr=3e-3)
+    assert final < 0.5 * first
+    with pytest.raises(ValueError, match="divisible by 16"):
+        SmallPosmapNet(maps[:, :24, :24])

@@ -47,8 +47,9 @@ def _ids(root: Path) -> list[str]:
 
 
 def test_clean_dataset_passes_integrity_and_learnability(tiny_dataset: Path, tmp_path: Path) -> None:
-    # DepthNet only: a short PRN run on these 8 training samples does not beat the mean position
-    # map (measured: nme_dense_bbox 0.138 vs 0.108, BatchNorm), so the position-map check is not run here.
+    # DepthNet only: no position-map network tried beats the mean position map by 10 % when trained
+    # on these 8 samples (measured, docs/models.md: the small network's run scores -7 %); the check
+    # needs about 32 training samples: the next test runs it on a larger rendered set.
     proc = subprocess.run([_cli(), "validate", str(tiny_dataset), "--out", str(tmp_path / "r"), "--epochs", "8",
                            "--learn", "depth"], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -56,8 +57,24 @@ def test_clean_dataset_passes_integrity_and_learnability(tiny_dataset: Path, tmp
     assert doc["passed"] and doc["integrity"]["broken"] == {}
     assert doc["integrity"]["checked"] == doc["integrity"]["rederived"] == 16
     assert set(doc["learnability"]) == {"depth"}
-    assert all(r["model"] < r["mean_baseline"] for r in doc["learnability"].values())
+    depth = doc["learnability"]["depth"]
+    assert depth["required_improvement"] == 0.1 and depth["improvement"] >= 0.1 and depth["passed"]
     assert "PASS" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_position_map_learnability_passes_on_32_training_samples(learn_dataset: Path, tmp_path: Path) -> None:
+    """The position-map check of `validate` in CI: the small PCA-decoder network trained on the 32
+    training samples (16 subjects) must beat the mean position map on 8 held-out subjects by 10 %."""
+    proc = subprocess.run([_cli(), "validate", str(learn_dataset), "--out", str(tmp_path / "r"),
+                           "--learn", "posmap"], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads((tmp_path / "r" / "validate.json").read_text())
+    assert doc["passed"] and doc["integrity"]["broken"] == {} and doc["integrity"]["checked"] == 64
+    assert set(doc["learnability"]) == {"posmap"}
+    posmap = doc["learnability"]["posmap"]
+    assert posmap["metric"] == "nme_dense_bbox" and posmap["passed"]
+    assert posmap["improvement"] >= posmap["required_improvement"] == 0.1
+    assert "learnability posmap" in proc.stdout
 
 
 def test_depth_scaled_by_1_1_is_flagged(tiny_dataset: Path, tmp_path: Path) -> None:

@@ -2,10 +2,11 @@
 
 from facesynth_models.nets.depthnet import DepthNet
 from facesynth_models.nets.layers import norm_kind
+from facesynth_models.nets.posmap_small import SmallPosmapNet
 from facesynth_models.nets.prn import PRN, TwoImagePRN
 from facesynth_models.nets.shape import ShapeRegressor
 
-__all__ = ["PRN", "DepthNet", "ShapeRegressor", "TwoImagePRN", "count_parameters", "norm_kind"]
+__all__ = ["PRN", "DepthNet", "ShapeRegressor", "SmallPosmapNet", "TwoImagePRN", "count_parameters", "norm_kind"]
 
 
 def count_parameters(model) -> int:
