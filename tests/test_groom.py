@@ -281,3 +281,25 @@ def test_braids_hang_as_two_plaits_below_the_ears(ict_pack) -> None:
     left = hair.points[hair.points[:, 0, 0] > centre_x][:, 12:-4]
     lateral = left[..., 2] - np.median(left[..., 2], axis=0)
     assert np.mean(np.ptp(lateral, axis=1) > 8) > 0.5
+
+
+@pytest.mark.parametrize("shape", ["round", "rectangle", "aviator", "cat_eye"])
+def test_eyeglasses_have_real_frame_proportions(ict_pack, shape) -> None:
+    """A real frame: bridge 14-22 mm between the lenses, front 120-150 mm across, lenses centred a
+    few mm outside the pupils and the rim's top under the brows (frames were 10 mm / 111-121 mm)."""
+    from facesynth.geometry.accessories import eyeglasses
+
+    v = ict_pack.neutral_mm
+    lm = v[ict_pack.landmarks_68]
+    frame, lenses = eyeglasses(v, head_triangles(ict_pack), lm, shape, sun=False)
+    rims = frame.points[:2]  # the two closed rims come first, then the bridge and the temples
+    mid = lm[27:31, 0].mean()
+    right, left = rims[0], rims[1]
+    bridge = left[:, 0].min() - right[:, 0].max()
+    front = left[:, 0].max() - right[:, 0].min() + 2 * frame.radius.max()
+    assert 14.0 <= bridge <= 22.0 and 120.0 <= front <= 150.0, (bridge, front)
+    for rim, eye in ((right, lm[36:42]), (left, lm[42:48])):
+        centre_x = (rim[:, 0].min() + rim[:, 0].max()) / 2
+        assert 0.0 < abs(centre_x - mid) - abs(eye[:, 0].mean() - mid) < 8.0
+    assert rims[:, :, 1].max() < lm[17:27, 1].mean(), "the rims' top stays under the brows"
+    assert lenses.vertices[:, 2].min() > lm[36:48, 2].max(), "lenses in front of the eyes"

@@ -20,9 +20,16 @@ from facesynth.geometry.strands import GroomMesh, StrandSet
 RIM_POINTS = 40
 FRAME_RADIUS_MM = {"round": 1.0, "rectangle": 1.5, "aviator": 0.8, "cat_eye": 1.6}
 # shape: (half width, half height above, half height below, superellipse exponent)
-RIMS = {"round": (22.0, 20.0, 20.0, 2.0), "rectangle": (26.0, 16.0, 16.0, 5.0),
+RIMS = {"round": (25.0, 21.0, 21.0, 2.0), "rectangle": (26.0, 16.0, 16.0, 5.0),
         "aviator": (27.0, 19.0, 25.0, 2.4), "cat_eye": (26.0, 17.0, 17.0, 3.0)}
 LENS_CLEARANCE_MM = 5.0
+# Bridge width (the gap between the lenses over the nose, "DBL"), mm: 14-22 mm on real frames,
+# whose box size is printed as lens width / DBL (e.g. 52/18). The lens centres then sit
+# (lens width + DBL) / 2 from the midline, a few mm outside the pupils (ANSI Z80.1 "frame PD").
+BRIDGE_MM = {"round": 21.0, "rectangle": 18.0, "aviator": 16.0, "cat_eye": 17.0}
+# Lens centre below the pupil, mm: frames are fitted with the pupil a little above the middle of
+# the lens, and the rim's top edge at or under the brow.
+PUPIL_ABOVE_CENTRE_MM = 3.0
 
 
 def rim_outline(shape: str, side: float) -> np.ndarray:
@@ -43,11 +50,12 @@ def rim_outline(shape: str, side: float) -> np.ndarray:
 def eyeglasses(v: np.ndarray, tris: np.ndarray, lm: np.ndarray, shape: str, sun: bool) -> tuple[StrandSet, GroomMesh]:
     """(frame strands, both lenses) for a subject's identity shape."""
     head = v[np.unique(tris)]
-    rims, centres = [], []
+    rims = []
+    mid_x = float(lm[27:31, 0].mean())  # the nose bridge marks the midline
+    half_pd = RIMS[shape][0] + BRIDGE_MM[shape] / 2
     for side, eye in ((-1.0, lm[36:42]), (1.0, lm[42:48])):
         c = vec.mean(eye)
-        rims.append(rim_outline(shape, side) + np.array([c[0], c[1] + 2.0]))
-        centres.append(c)
+        rims.append(rim_outline(shape, side) + np.array([mid_x + side * half_pd, c[1] - PUPIL_ABOVE_CENTRE_MM]))
     # lens plane: just in front of the brow ridge and cheeks inside the rims (the nose is left to
     # the rims' local fit below, as real lenses sit beside it)
     zone = np.zeros(len(head), bool)

@@ -20,7 +20,7 @@ from facesynth.geometry.face_box import mask_box, points_box, pupil_centres, vis
 from facesynth.geometry.labels import Labels
 from facesynth.geometry.landmarks import Landmarks
 from facesynth.geometry.lights import light_pose
-from facesynth.geometry.pose import POSE_CONVENTION, Posed
+from facesynth.geometry.pose import POSE_CONVENTION, Posed, focus_distance_mm
 from facesynth.geometry.posmap import __doc__ as _POSMAP_DOC
 from facesynth.outputs import LANDMARK_CONVENTIONS, META_VERSION
 from facesynth.sampling.spec import SampleSpec, light_tree_enabled
@@ -80,6 +80,7 @@ def build_metadata(
     hp = spec.head_pose
     yaw, pitch, roll = float(hp.yaw_deg), float(hp.pitch_deg), float(hp.roll_deg)
     lm = labels.landmarks
+    focus_mm = focus_distance_mm(posed, lm.xyz_cam) if spec.camera.fstop is not None else None
     meta: dict[str, Any] = {
         "meta_version": META_VERSION,
         "id": spec.id,
@@ -111,6 +112,8 @@ def build_metadata(
             "world_to_camera": _f(cam.world_to_camera),
             "distance_mm": float(spec.camera.distance_mm),
             "position_jitter_mm": _f(spec.camera.position_jitter_mm),
+            "fstop": spec.camera.fstop,
+            "focus_distance_mm": focus_mm,
         },
         "head_pose": {
             "R": _f(posed.R_head),

@@ -115,3 +115,17 @@ def pose_sample(spec: SampleSpec, pack: FacePack) -> Posed:
     m2c = w2c @ m2w
     t_mm = r_cw @ pivot_world + w2c[:3, 3]
     return Posed(camera=camera, model_to_world=m2w, model_to_camera=m2c, R_head=r_head, t_mm=t_mm)
+
+
+
+EYE_LANDMARKS = slice(36, 48)  # iBUG 68: both eyes' corners and lids
+
+
+def focus_distance_mm(posed: Posed, landmarks_cam: np.ndarray) -> float:
+    """Planar camera distance a portrait is focused at: the mean depth of the eye landmarks of the
+    68 (camera frame, mm); the head pivot's when there are none (a pack without landmarks).
+    The renderer and the metadata both call this."""
+    pts = np.asarray(landmarks_cam, dtype=np.float64).reshape(-1, 3)
+    if len(pts) != 68:
+        return float(posed.t_mm[2])
+    return float(pts[EYE_LANDMARKS, 2].mean())

@@ -19,6 +19,7 @@ from facesynth.recipe import presets
 from facesynth.recipe.ranges import (
     AzimuthDeg,
     Energy,
+    FStop,
     Intensity,
     Kelvin,
     LightCount,
@@ -223,6 +224,9 @@ class Camera(_Section):
     projection: Literal["perspective", "orthographic"] = "perspective"
     ortho_scale_mm: float = Field(300.0, gt=0, le=1e5, description="View width for orthographic projection.")
     jitter: CameraJitter = Field(default_factory=CameraJitter)
+    aperture_fstop: FStop | None = Field(
+        None, description="Depth of field: f-number range, drawn log-uniform (every stop equally likely), "
+        "focused on the eyes. null: a pinhole, everything sharp. Perspective only.")
 
     @model_validator(mode="after")
     def _head_inside_clip(self) -> Camera:
@@ -232,6 +236,8 @@ class Camera(_Section):
         if self.clip_mm.max <= self.distance_mm.max + 300:
             raise ValueError(f"clip_mm: far clip {self.clip_mm.max:g} mm cuts the head at distance "
                              f"{self.distance_mm.max:g} mm (needs > distance + 300 mm)")
+        if self.aperture_fstop is not None and self.projection != "perspective":
+            raise ValueError("aperture_fstop: depth of field needs projection: perspective")
         return self
 
 

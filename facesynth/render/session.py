@@ -19,7 +19,7 @@ import OpenEXR
 
 from facesynth.assets.pack import FacePack
 from facesynth.errors import WorkError
-from facesynth.geometry.pose import Posed
+from facesynth.geometry.pose import Posed, focus_distance_mm
 from facesynth.geometry.strands import GroomGeometry
 from facesynth.render import background as bgmod
 from facesynth.render._bpy import blender_output_to, import_bpy
@@ -157,11 +157,18 @@ class RenderSession:
             self._scene_changed = True
         return self._device[1]
 
-    def _apply_camera(self, posed: Posed) -> None:
+    def _apply_camera(self, spec: SampleSpec, posed: Posed, vertices_model: np.ndarray) -> None:
         cam = posed.camera
         settings = cam.blender_settings()
         for key in CAMERA_DATA_KEYS:
             assign(self.camera.data, key, settings[key])
+        dof = self.camera.data.dof
+        fstop = spec.camera.fstop
+        assign(dof, "use_dof", fstop is not None)
+        if fstop is not None:
+            assign(dof, "aperture_fstop", float(fstop))
+            lm = posed.to_camera(vertices_model[np.asarray(self.pack.landmarks_68, dtype=np.int64).reshape(-1)])
+            assign(dof, "focus_distance", focus_distance_mm(posed, lm) / 1000.0)
         if assign(self.scene.render, "resolution_x", int(settings["resolution_x"])) | assign(
                 self.scene.render, "resolution_y", int(settings["resolution_y"])):
             self._scene_changed = True
@@ -190,7 +197,7 @@ class RenderSession:
             self.mesh.update()
             self._co = co
         assign_matrix(self.head, matrix_to_m(posed.model_to_world))
-        self._apply_camera(posed)
+        self._apply_camera(spec, posed, v)
         self._apply_lights(spec, posed)
         self.world.update(spec.environment)
         self.sky.update(spec.look)

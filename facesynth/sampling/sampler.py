@@ -45,6 +45,7 @@ SUBJECT_TAG = 0x5B1EC7
 VIEW_TAG = 0x71E7
 SPLIT_TAG = 0x5B117
 LIGHTS_TAG = 0x11687
+APERTURE_TAG = 0xA9E27
 RENDER_SEED_MAX = 2**31 - 1
 AREA_LIGHT_FACTOR = 0.25
 
@@ -60,6 +61,13 @@ def _uniform(rng: np.random.Generator, r: Range) -> float:
     if r.step is not None:  # the same draw as indexing r.lattice(), without building it per sample
         return float(r.lattice_value(int(rng.integers(r.lattice_size()))))
     return float(rng.uniform(r.min, r.max))
+
+
+def _log_uniform(rng: np.random.Generator, r: Range) -> float:
+    """Uniform in log space: for f-numbers, each stop as likely as the next."""
+    if r.is_fixed:
+        return float(r.min)
+    return float(np.exp(rng.uniform(np.log(r.min), np.log(r.max))))
 
 
 def _uniform_int(rng: np.random.Generator, r: Range) -> int:
@@ -113,7 +121,7 @@ def sample_spec(recipe: Recipe | LoadedRecipe, index: int) -> SampleSpec:
         view=view.name,
         subject=subject,
         expression=_expression(r, group_rng, frame, layout.frames),
-        camera=_camera(r, view_rng),
+        camera=_camera(r, view_rng, _rng(r.seed, group, APERTURE_TAG, view_index)),
         head_pose=_head_pose(r, view, view_rng, group * len(layout.views) + view_index),
         lights=_lights(r, group_rng),
         environment=_environment(r, loaded, group_rng),
@@ -202,7 +210,9 @@ def _expression(r: Recipe, rng: np.random.Generator, frame: int, frames: int) ->
     )
 
 
-def _camera(r: Recipe, rng: np.random.Generator) -> CameraSpec:
+def _camera(r: Recipe, rng: np.random.Generator, aperture_rng: np.random.Generator) -> CameraSpec:
+    """The view's camera; the f-number has its own stream, so turning depth of field on moves no
+    other draw."""
     c = r.camera
     distance = _uniform(rng, c.distance_mm)
     j = c.jitter.position_mm
@@ -218,6 +228,7 @@ def _camera(r: Recipe, rng: np.random.Generator) -> CameraSpec:
         clip_end_mm=c.clip_mm.max,
         ortho_scale_mm=c.ortho_scale_mm,
         position_jitter_mm=jitter,
+        fstop=_log_uniform(aperture_rng, c.aperture_fstop) if c.aperture_fstop is not None else None,
     )
 
 

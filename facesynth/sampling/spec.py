@@ -57,6 +57,8 @@ class CameraSpec(_Frozen):
     """Width of the view in mm for orthographic projection (unused for perspective)."""
     position_jitter_mm: Vec3 = (0.0, 0.0, 0.0)
     """Camera offset in its own OpenCV frame; the camera keeps its orientation."""
+    fstop: float | None = None
+    """Aperture f-number for depth of field (focused on the eyes); None: a pinhole."""
 
 
 class HeadPoseSpec(_Frozen):
