@@ -71,6 +71,7 @@ def conditions(meta: dict) -> dict:
         "jpeg": bool(image_fx.get("jpeg_quality")),
         "melanin": float(skin.get("melanin", float("nan"))),
         "hair_melanin": float(groom.get("melanin", float("nan"))),
+        "fstop": meta["camera"].get("fstop"),  # None: a pinhole (no depth of field), or older metadata
     }
 
 
@@ -199,7 +200,8 @@ def _brow_bin(ratio: float) -> str:
 def failure_table(rows: list[dict]) -> str:
     """Markdown: per |yaw| bin, environment and accessory, HOG detected and share of all misses."""
     misses = sum(not r["hog"] for r in rows) or 1
-    lines = ["| split | group | HOG detected | CNN detected | share of HOG misses |", "|---|---|---|---|---|"]
+    lines = ["| split | group | HOG detected | CNN detected | share of HOG misses | median NME68, 2D jaw |",
+             "|---|---|---|---|---|---|"]
     splits = {
         "yaw": lambda r: yaw_bin(r["yaw"]),
         "environment": lambda r: r["env"],
@@ -215,12 +217,20 @@ def failure_table(rows: list[dict]) -> str:
         "blur (defocus/motion)": lambda r: "yes" if r["blur"] else "no",
         "jpeg": lambda r: "yes" if r["jpeg"] else "no",
         "expression": lambda r: r["expression"],
+        "aperture": lambda r: "pinhole" if r["fstop"] is None else "f/2-4" if r["fstop"] < 4 else
+        "f/4-8" if r["fstop"] < 8 else "f/8-16",
     }
     for name, by in splits.items():
         for group, g in split(rows, by):
             lines.append(f"| {name} | {group} | {_rate(g)} | {_rate(g, 'cnn')} | "
-                         f"{100 * sum(not r['hog'] for r in g) / misses:.0f} % |")
+                         f"{100 * sum(not r['hog'] for r in g) / misses:.0f} % | {_median_nme(g)} |")
     return "\n".join(lines)
+
+
+def _median_nme(rows: list[dict]) -> str:
+    """Median 68-point NME (2D jaw contour) over the HOG-detected renders of a group."""
+    v = [r["nme68_2d"] for r in rows if r["hog"] and "nme68_2d" in r]
+    return f"{np.median(v):.3f}" if v else "-"
 
 
 def summary(rows: list[dict], auc: Callable[[list, list], float | None]) -> dict[str, float | None]:
