@@ -91,6 +91,33 @@ def test_blender_draws_the_labelled_strands_and_hides_them_again(session, pack) 
     assert (after_rgb[..., 3][hair_only] == 0).all(), "the bare head has no hair left over"
 
 
+def test_clear_lenses_pass_light_and_shadow_rays_like_thin_glass(session, pack) -> None:
+    """A spectacle lens is a thin shell: the eye behind it keeps ~90 % of its light and its
+    place. A single refracting surface (glass with no back face) would block shadow rays (the
+    key light's shadow darkens the eye) and bend the view into the 'glass'."""
+    base = _spec(None)
+    base = base.model_copy(update={"camera": base.camera.model_copy(update={"width": 120, "height": 160}),
+                                   "render": base.render.model_copy(update={"samples": 16})})
+
+    def bald(**glasses):
+        groom = _groom("bald", 5, eyelashes=False, brow_density=0.0, **glasses)
+        return _render(session, pack, base.model_copy(update={"subject": base.subject.model_copy(
+            update={"groom": groom})}))
+
+    _, bare = _render(session, pack, base)
+    rgb_none, _ = bald()
+    rgb_clear, labels = bald(glasses_shape="round")
+    eyes = np.isin(labels.mask, [R.SCLERA, R.IRIS]) & np.isin(bare.mask, [R.SCLERA, R.IRIS])
+    assert eyes.sum() >= 8
+
+    def eye_light(rgb: np.ndarray) -> float:
+        return float(rgb[..., :3][eyes].astype(float).mean())
+
+    assert 0.8 < eye_light(rgb_clear) / eye_light(rgb_none) < 1.1
+    # the same frame as sunglasses (the same lens mesh, other glass): the eyes go dark behind it
+    rgb_sun, _ = bald(glasses_shape="round", glasses_sun=True)
+    assert eye_light(rgb_sun) < 0.4 * eye_light(rgb_none)
+
 RECIPE = """name: groomed
 seed: 4
 samples: 2
@@ -144,3 +171,4 @@ def test_dataset_depth_has_face_plane_and_metadata_says_what_depth_includes(tmp_
         sample = truth[str(row["__key__"])]
         assert np.array_equal(row["depth_face"], sample.depth_face)
         assert not np.array_equal(row["depth"], row["depth_face"])
+

@@ -117,11 +117,30 @@ def frame_material(bpy: Any) -> Any:
     return mat
 
 
+# Light a lens lets through: clear glass; sunglasses of filter category 3 (8-18 % of visible light
+# by ISO 12312-1), a little warm.
+LENS_TINT = {False: (0.97, 0.98, 0.98, 1.0), True: (0.12, 0.11, 0.10, 1.0)}
+LENS_IOR = 1.5
+
+
 def lens_material(bpy: Any, sun: bool) -> Any:
-    colour = (0.04, 0.035, 0.03, 1.0) if sun else (0.97, 0.98, 0.98, 1.0)
-    mat, bsdf = _principled(bpy, "facesynth_lens_sun" if sun else "facesynth_lens_clear", 0.0,
-                            Transmission_Weight=1.0, IOR=1.5)
-    bsdf.inputs["Base Color"].default_value = colour
+    """Thin glass: a spectacle lens is a shell ~2 mm thick whose two faces cancel each other's
+    bending, so rays (shadow rays too) go straight through, tinted, and a Fresnel share reflects.
+    A refracting Principled surface on the one-sided lens mesh would bend the view into a glass
+    body that has no back face, block shadow rays (dark eyes) and flare white at grazing angles."""
+    mat, tree, out = _material(bpy, "facesynth_lens_sun" if sun else "facesynth_lens_clear")
+    nodes, links = tree.nodes, tree.links
+    through = nodes.new("ShaderNodeBsdfTransparent")
+    through.inputs["Color"].default_value = LENS_TINT[sun]
+    mirror = nodes.new("ShaderNodeBsdfGlossy")
+    mirror.inputs["Roughness"].default_value = 0.02
+    fresnel = nodes.new("ShaderNodeFresnel")
+    fresnel.inputs["IOR"].default_value = LENS_IOR
+    mix = nodes.new("ShaderNodeMixShader")
+    links.new(fresnel.outputs[0], mix.inputs["Fac"])
+    links.new(through.outputs[0], mix.inputs[1])
+    links.new(mirror.outputs[0], mix.inputs[2])
+    links.new(mix.outputs[0], out.inputs["Surface"])
     return mat
 
 
@@ -236,8 +255,14 @@ class GroomObjects:
     def _write_mesh(self, m: GroomMesh) -> bool:
         co = points_to_m(m.vertices).astype(np.float32)
         tris = np.asarray(m.triangles, np.int32)
+        mat = self._mat(m.material)
         if m.name in self.objects and self._same(m.name, (co, tris)):
-            return False
+            # the same lens shape may switch between clear and sunglass glass
+            slots = self.objects[m.name].data.materials
+            if slots[0] == mat:
+                return False
+            slots[0] = mat
+            return True
         if m.name in self.objects:
             mesh = self.objects[m.name].data
             mesh.clear_geometry()
@@ -253,6 +278,6 @@ class GroomObjects:
         mesh.update(calc_edges=True)
         mesh.shade_smooth()
         mesh.materials.clear()
-        mesh.materials.append(self._mat(m.material))
+        mesh.materials.append(mat)
         self._written[m.name] = (co, tris)
         return True
