@@ -13,7 +13,12 @@ before the cost work: pores as bump at any scale, random-walk subsurface), skin_
 bump, Christensen-Burley), skin_rw (pores as roughness, random walk), skin_flat (no bump at all),
 skin_burley / skin_rwskin (another subsurface method), skin_nosss (no subsurface), cloth_plain
 (the shirt without sheen and weave bump), hair_huang (Huang hair model), hair_depth1/2/4 (hair
-paths end after 1, 2 or 4 scattering events; 2 is shipped, 4 was).
+paths end after 1, 2 or 4 scattering events; 2 is shipped, 4 was), hair_rough (hair roughness 0.5),
+subdiv0/1/3 (Cycles curve subdivisions, 2 is Blender's default), spatial / no_spatial (BVH
+spatial splits on / off; off is shipped: no gain at 480x640, docs/groom.md);
+no_beard / no_scalp (one strand set off); and strand geometry changed after growth: hair_half,
+hair_2of3, beard_half, both_half (that share of the strands at the inverse share times the radius:
+the same coverage), points_half (every other point of each hair and beard strand).
 """
 
 from __future__ import annotations
@@ -48,7 +53,40 @@ def _spec_variants() -> dict[str, Callable[[Any], Any]]:
         "no_groom": lambda s: groom(s, None),
         "no_hair": lambda s: groom(s, s.subject.groom.model_copy(update={"hair_style": "bald", "beard_style": None})
                                    if s.subject.groom else None),
+        "no_beard": lambda s: groom(s, s.subject.groom.model_copy(update={"beard_style": None})
+                                    if s.subject.groom else None),
+        "no_scalp": lambda s: groom(s, s.subject.groom.model_copy(update={"hair_style": "bald"})
+                                    if s.subject.groom else None),
     }
+
+
+def _thinned(groom: Any, names: tuple[str, ...], keep: float = 1.0, point_step: int = 1) -> Any:
+    """The groom with `keep` of the named sets' strands at 1/keep times their radius (same
+    coverage), and/or every `point_step`-th point of each strand (ends kept)."""
+    import numpy as np
+
+    from facesynth.geometry.strands import GroomGeometry, StrandSet
+
+    out = []
+    for s in groom.strands:
+        if s.name not in names:
+            out.append(s)
+            continue
+        i = np.arange(s.n_strands)
+        rows = np.flatnonzero(np.floor((i + 1) * keep + 1e-9) > np.floor(i * keep + 1e-9))
+        cols = np.unique(np.r_[np.arange(0, s.points.shape[1], point_step), s.points.shape[1] - 1])
+        out.append(StrandSet(s.name, s.material, s.points[rows][:, cols], s.radius[rows][:, cols] / keep,
+                             s.region[rows], s.root_vertices[rows], s.root_weights[rows], s.solid))
+    return GroomGeometry(tuple(out), groom.meshes)
+
+
+def _groom_variants() -> dict[str, Callable[[Any], Any]]:
+    """name -> (posed groom -> posed groom): strand count, width and points changed."""
+    return {"hair_half": lambda g: _thinned(g, ("hair",), keep=0.5),
+            "hair_2of3": lambda g: _thinned(g, ("hair",), keep=2 / 3),
+            "beard_half": lambda g: _thinned(g, ("beard",), keep=0.5),
+            "both_half": lambda g: _thinned(g, ("hair", "beard"), keep=0.5),
+            "points_half": lambda g: _thinned(g, ("hair", "beard"), point_step=2)}
 
 
 def _bsdf(mat: Any) -> Any:
@@ -137,7 +175,32 @@ def _tweaks() -> dict[str, Callable[[Any], Callable[[], None]]]:
         undos = [skin_as(True, "RANDOM_WALK")(session), hair_depth(4)(session)]
         return lambda: [u() for u in undos]
 
-    return {"before": before, "skin_before": skin_as(True, "RANDOM_WALK"), "skin_fine": skin_as(True, "BURLEY"),
+    def scene_setting(group: str, key: str, value: Any) -> Callable[[Any], Callable[[], None]]:
+        """scene.<group>.<key> = value (cycles_curves.subdivisions, cycles.debug_use_spatial_splits)."""
+        def tweak(session: Any) -> Callable[[], None]:
+            settings = getattr(session.scene, group)
+            old = getattr(settings, key)
+            setattr(settings, key, value)
+            return lambda: setattr(settings, key, old)
+        return tweak
+
+    def curve_subdiv(n: int) -> Callable[[Any], Callable[[], None]]:
+        return scene_setting("cycles_curves", "subdivisions", n)
+
+    def spatial_splits(on: bool) -> Callable[[Any], Callable[[], None]]:
+        return scene_setting("cycles", "debug_use_spatial_splits", on)
+
+    def hair_rough(session: Any) -> Callable[[], None]:
+        nodes = [n for n in hair_node(session) if n.type == "BSDF_HAIR_PRINCIPLED"]
+        old = [n.inputs["Roughness"].default_value for n in nodes]
+        for n in nodes:
+            n.inputs["Roughness"].default_value = 0.5
+        return lambda: [setattr(n.inputs["Roughness"], "default_value", o) for n, o in zip(nodes, old, strict=True)]
+
+    return {"subdiv0": curve_subdiv(0), "subdiv1": curve_subdiv(1), "subdiv3": curve_subdiv(3),
+            "spatial": spatial_splits(True),
+            "no_spatial": spatial_splits(False), "hair_rough": hair_rough, "before": before,
+            "skin_before": skin_as(True, "RANDOM_WALK"), "skin_fine": skin_as(True, "BURLEY"),
             "skin_rw": skin_as(False, "RANDOM_WALK"), "hair_huang": hair_huang, "hair_depth1": hair_depth(1),
             "hair_depth2": hair_depth(2), "hair_depth4": hair_depth(4), "skin_flat": skin_flat,
             "skin_burley": skin_method("BURLEY"), "skin_rwskin": skin_method("RANDOM_WALK_SKIN"),
@@ -176,11 +239,13 @@ def main() -> int:
     pack = load_pack(loaded.recipe.subjects.face_model)
     spec0, vertices, _ = prepare(loaded, pack, args.index)
     spec0 = scaled(resolve_spec_paths(loaded, spec0), args.scale)
-    specs, tweaks = _spec_variants(), _tweaks()
+    specs, tweaks, grooms = _spec_variants(), _tweaks(), _groom_variants()
     names = [v for v in args.variants.split(",") if v and v != "bare"]
     if not args.no_bare:
         names = ["bare", *names, "bare"]
-    unknown = [v for v in names if v not in specs and v not in tweaks]
+    # a variant may combine parts with '+' (e.g. spatial+points_half): at most one spec variant
+    unknown = [part for v in names for part in v.split("+") if part not in specs and part not in tweaks
+               and part not in grooms]
     if unknown:
         print(f"error: unknown variant(s) {', '.join(unknown)}", file=sys.stderr)
         return 2
@@ -197,11 +262,15 @@ def main() -> int:
             posed = pose_sample(spec, pack)
             session.render(spec, vertices, posed, groom=posed_groom(spec, pack, vertices))
         for name in names:
-            spec = specs[name](spec0) if name in specs else spec0
+            parts = name.split("+")
+            spec = next((specs[p](spec0) for p in parts if p in specs), spec0)
             posed = pose_sample(spec, pack)
             groom = posed_groom(spec, pack, vertices)
+            for p in parts:
+                if p in grooms:
+                    groom = grooms[p](groom)
             session.apply(spec, vertices, posed, groom)
-            undo = tweaks[name](session) if name in tweaks else None
+            undos = [tweaks[p](session) for p in parts if p in tweaks]
             for kv in args.cycles:
                 key, value = kv.split("=", 1)
                 setattr(session.scene.cycles, key, type(getattr(session.scene.cycles, key))(ast.literal_eval(value)))
@@ -213,7 +282,7 @@ def main() -> int:
             w, c = time.perf_counter(), time.process_time()
             res = session.render(spec, vertices, posed, groom=groom)
             wall, cpu = time.perf_counter() - w, time.process_time() - c
-            if undo:
+            for undo in undos:
                 undo()
             rows.append((name, wall, cpu))
             load = os.getloadavg()[0]
