@@ -18,7 +18,8 @@ subdiv0/1/3 (Cycles curve subdivisions, 2 is Blender's default), spatial / no_sp
 spatial splits on / off; off is shipped: no gain at 480x640, docs/groom.md);
 no_beard / no_scalp (one strand set off); and strand geometry changed after growth: hair_half,
 hair_2of3, beard_half, both_half (that share of the strands at the inverse share times the radius:
-the same coverage), points_half (every other point of each hair and beard strand).
+the same coverage), points_half (every other point of each hair and beard strand); the eyes:
+no_lid_shadow, lash_before, eyes_before (both), sclera_dim (see _tweaks).
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ def _groom_variants() -> dict[str, Callable[[Any], Any]]:
 
 def _bsdf(mat: Any) -> Any:
     return next(n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
+
+
+def _both(*undos: Callable[[], None]) -> Callable[[], None]:
+    return lambda: [u() for u in reversed(undos)]
 
 
 def _tweaks() -> dict[str, Callable[[Any], Callable[[], None]]]:
@@ -197,7 +202,54 @@ def _tweaks() -> dict[str, Callable[[Any], Callable[[], None]]]:
             n.inputs["Roughness"].default_value = 0.5
         return lambda: [setattr(n.inputs["Roughness"], "default_value", o) for n, o in zip(nodes, old, strict=True)]
 
-    return {"subdiv0": curve_subdiv(0), "subdiv1": curve_subdiv(1), "subdiv3": curve_subdiv(3),
+    def eye_tweak(kind: str) -> Callable[[Any], Callable[[], None]]:
+        """The eyes: no_lid_shadow (the eyeball without the lids' ambient occlusion), sclera_dim
+        (the eyeball's colour at 0.7), lash_before (the lash strips as before December 2026:
+        strands 0.8 opaque on the wave crests above 0.75, thin and grey)."""
+        def tweak(session: Any) -> Callable[[], None]:
+            mats = session.materials.by_role
+            if kind == "lash_before":
+                ranges = [n for n in mats["eyelashes"].node_tree.nodes if n.type == "MAP_RANGE"]
+                old = [(n.inputs["From Min"].default_value, n.inputs["To Max"].default_value) for n in ranges]
+                for n in ranges:
+                    n.inputs["From Min"].default_value, n.inputs["To Max"].default_value = 0.75, 0.8
+
+                def undo_lash() -> None:
+                    for n, (a, b) in zip(ranges, old, strict=True):
+                        n.inputs["From Min"].default_value, n.inputs["To Max"].default_value = a, b
+                return undo_lash
+            tree = mats["sclera"].node_tree
+            bsdf = _bsdf(mats["sclera"])
+            base, coat = bsdf.inputs["Base Color"], bsdf.inputs["Coat Weight"]
+            ao = next(n for n in tree.nodes if n.type == "AMBIENT_OCCLUSION")
+            src = ao.inputs["Color"].links[0].from_socket
+            if kind == "no_lid_shadow":
+                tree.links.new(src, base)
+                tree.links.remove(coat.links[0])
+                old_coat = coat.default_value
+                coat.default_value = 1.0
+
+                def undo_ao() -> None:
+                    tree.links.new(ao.outputs["Color"], base)
+                    tree.links.new(ao.outputs["AO"], coat)
+                    coat.default_value = old_coat
+                return undo_ao
+            mul = tree.nodes.new("ShaderNodeVectorMath")
+            mul.operation = "SCALE"
+            mul.inputs["Scale"].default_value = 0.7
+            tree.links.new(src, mul.inputs[0])
+            tree.links.new(mul.outputs["Vector"], ao.inputs["Color"])
+
+            def undo_dim() -> None:
+                tree.nodes.remove(mul)
+                tree.links.new(src, ao.inputs["Color"])
+            return undo_dim
+        return tweak
+
+    return {"no_lid_shadow": eye_tweak("no_lid_shadow"), "sclera_dim": eye_tweak("sclera_dim"),
+            "lash_before": eye_tweak("lash_before"), "eyes_before": lambda session: _both(
+                eye_tweak("no_lid_shadow")(session), eye_tweak("lash_before")(session)),
+            "subdiv0": curve_subdiv(0), "subdiv1": curve_subdiv(1), "subdiv3": curve_subdiv(3),
             "spatial": spatial_splits(True),
             "no_spatial": spatial_splits(False), "hair_rough": hair_rough, "before": before,
             "skin_before": skin_as(True, "RANDOM_WALK"), "skin_fine": skin_as(True, "BURLEY"),
