@@ -66,9 +66,11 @@ class SampleProducer:
         groom = posed_groom(spec, self.pack, vertices)  # one geometry for labels and Blender
         labels = compute_labels(spec, self.pack, vertices, posed, parts=look_parts(spec, self.pack, vertices),
                                 groom=groom)
-        result = self.session.render(resolve_spec_paths(self.loaded, spec), vertices, posed, groom=groom)
+        result = self.session.render(resolve_spec_paths(self.loaded, spec), vertices, posed, groom=groom,
+                                     parsing=labels.parsing)
         meta = build_metadata(spec, self.pack, posed, labels, recipe_sha256=self.loaded.sha256,
-                              facesynth_version=__version__, blender_version=self.blender_version)
+                              facesynth_version=__version__, blender_version=self.blender_version,
+                              metered_ev=result.metered_ev)
         # Timings and the device actually used vary by machine and run; metadata must not, so
         # they are not recorded per sample (the recipe's render.device is).
         self.writer.write_sample(index, spec.id, self._outputs(spec, labels, result.rgb), meta)

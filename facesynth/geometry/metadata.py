@@ -74,7 +74,9 @@ def build_metadata(
     recipe_sha256: str,
     facesynth_version: str,
     blender_version: str,
+    metered_ev: float | None = None,
 ) -> dict[str, Any]:
+    """`metered_ev`: the exposure change the render's face meter applied (RenderResult.metered_ev)."""
     cam = posed.camera
     # The spec's angles are exact; R_head is built from them (angles_from_rotation(R) returns them).
     hp = spec.head_pose
@@ -114,6 +116,8 @@ def build_metadata(
             "position_jitter_mm": _f(spec.camera.position_jitter_mm),
             "fstop": spec.camera.fstop,
             "focus_distance_mm": focus_mm,
+            "auto_exposure": spec.camera.auto_exposure,
+            "metered_ev": None if metered_ev is None else round(float(metered_ev), 4),
         },
         "head_pose": {
             "R": _f(posed.R_head),

@@ -227,6 +227,10 @@ class Camera(_Section):
     aperture_fstop: FStop | None = Field(
         None, description="Depth of field: f-number range, drawn log-uniform (every stop equally likely), "
         "focused on the eyes. null: a pinhole, everything sharp. Perspective only.")
+    auto_exposure: float | None = Field(
+        None, gt=0, le=1, description="Face-priority auto exposure: the linear render is scaled, before "
+        "it is encoded, so the median luminance of the face's pixels (skin, nose, lips) is this value "
+        "(0.2 is sRGB 124), within +-4 EV. null: a fixed exposure, the scene's own light.")
 
     @model_validator(mode="after")
     def _head_inside_clip(self) -> Camera:

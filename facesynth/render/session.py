@@ -26,6 +26,7 @@ from facesynth.render._bpy import blender_output_to, import_bpy
 from facesynth.render.cycles_settings import cycles_settings
 from facesynth.render.datablocks import datablock_census
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
+from facesynth.render.exposure import expose, metered_ev
 from facesynth.render.groom import GroomObjects, apply_curve_settings
 from facesynth.render.lights import LightPool
 from facesynth.render.look import LookScene, Sky
@@ -51,6 +52,8 @@ class RenderResult:
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per step: update, render (the bpy.ops.render.render call), read, composite."""
     device: str = "CPU"
+    metered_ev: float | None = None
+    """The exposure change (stops) of the face meter (spec.camera.auto_exposure); None: off."""
 
 
 def _region_names() -> dict[int, str]:
@@ -220,7 +223,11 @@ class RenderSession:
         return choice
 
     def render(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Posed, *,
-               depth: bool = False, groom: GroomGeometry | None = None) -> RenderResult:
+               depth: bool = False, groom: GroomGeometry | None = None,
+               parsing: np.ndarray | None = None) -> RenderResult:
+        """One sample's RGB (and Blender's depth pass). With `spec.camera.auto_exposure` the face
+        meter reads the sample's parsing labels: pass them when they are computed already (the
+        producer does), else they are computed here."""
         t0 = time.perf_counter()
         writes = write_count()
         choice = self.apply(spec, vertices_model, posed, groom)
@@ -246,12 +253,27 @@ class RenderSession:
             linear = rgba[..., :3]
         else:
             linear = bgmod.composite(rgba, bgmod.background_plate(bg, w, h, spec.id))
+        ev = None
+        if spec.camera.auto_exposure is not None:
+            if parsing is None:
+                parsing = self._parsing(spec, vertices_model, posed, groom)
+            ev = metered_ev(linear, parsing, spec.camera.auto_exposure)
+            linear = expose(linear, ev)
         rgb = bgmod.encode(linear, spec.render.rgb_bit_depth)
         t4 = time.perf_counter()
         timings = {"update": t1 - t0, "render": t2 - t1, "read": t3 - t2, "composite": t4 - t3}
         return RenderResult(rgb=rgb, depth_mm=None if depth_m is None else depth_to_mm(depth_m),
                             timings=timings, device=choice.device if not choice.note else
-                            f"{choice.device} ({choice.note})")
+                            f"{choice.device} ({choice.note})", metered_ev=ev)
+
+    def _parsing(self, spec: SampleSpec, vertices_model: np.ndarray, posed: Posed,
+                 groom: GroomGeometry | None) -> np.ndarray:
+        """The sample's face-parsing labels, as the producer computes them (for the face meter)."""
+        from facesynth.geometry.labels import compute_labels
+        from facesynth.geometry.look_parts import look_parts
+
+        parts = look_parts(spec, self.pack, vertices_model)
+        return compute_labels(spec, self.pack, vertices_model, posed, parts=parts, groom=groom).parsing
 
     def _keep_pixels_reproducible(self, spec: SampleSpec) -> None:
         """Without the light tree, Cycles' persistent light list keeps the order of past samples'

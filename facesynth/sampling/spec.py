@@ -59,6 +59,8 @@ class CameraSpec(_Frozen):
     """Camera offset in its own OpenCV frame; the camera keeps its orientation."""
     fstop: float | None = None
     """Aperture f-number for depth of field (focused on the eyes); None: a pinhole."""
+    auto_exposure: float | None = None
+    """Face-priority auto exposure: the face's median linear luminance after metering; None: off."""
 
 
 class HeadPoseSpec(_Frozen):
