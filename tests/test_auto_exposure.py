@@ -14,7 +14,15 @@ from facesynth.geometry.metadata import build_metadata
 from facesynth.geometry.pose import pose_sample
 from facesynth.io.image_formation import srgb_to_linear
 from facesynth.recipe import load_recipe
-from facesynth.render.exposure import FACE_CLASSES, MAX_EV, REC709_LUMA, expose, metered_ev
+from facesynth.render.exposure import (
+    FACE_CLASSES,
+    MAX_EV,
+    MID_SKIN_ALBEDO,
+    REC709_LUMA,
+    expose,
+    face_target,
+    metered_ev,
+)
 from facesynth.render.quick import KEY_LIGHT, quick_spec
 from facesynth.sampling import plan
 
@@ -57,6 +65,17 @@ def test_highlights_hair_and_tiny_faces_do_not_swing_it() -> None:
     assert set(FACE_CLASSES) == {P.SKIN, P.NOSE, P.UPPER_LIP, P.LOWER_LIP}
 
 
+def test_the_tone_knob_runs_from_a_face_meter_to_an_incident_meter() -> None:
+    light, dark = (0.55, 0.41, 0.33), (0.10, 0.03, 0.013)  # albedo luminance 0.44 and 0.045
+    y = [float(np.dot(a, REC709_LUMA)) for a in (light, dark)]
+    assert face_target(0.2, 0.0, light) == face_target(0.2, 0.0, dark) == 0.2  # every face alike
+    assert face_target(0.2, 1.0, light) == pytest.approx(0.2 * y[0] / MID_SKIN_ALBEDO)  # as its albedo
+    assert face_target(0.2, 1.0, light) / face_target(0.2, 1.0, dark) == pytest.approx(y[0] / y[1])
+    assert face_target(0.2, 0.5, light) / face_target(0.2, 0.5, dark) == pytest.approx((y[0] / y[1]) ** 0.5)
+    mid = (MID_SKIN_ALBEDO,) * 3
+    assert face_target(0.2, 0.0, mid) == pytest.approx(face_target(0.2, 1.0, mid))
+
+
 def test_alpha_is_left_alone() -> None:
     rgba = np.concatenate([np.full((4, 4, 3), 0.5, np.float32), np.full((4, 4, 1), 0.25, np.float32)], axis=-1)
     out = expose(rgba, 1.0)
@@ -67,16 +86,18 @@ def test_off_by_default_and_checked(tmp_path) -> None:
     path = tmp_path / "r.yaml"
     path.write_text(RECIPE)
     off = list(plan(load_recipe(path)))
-    on = list(plan(load_recipe(path, ["camera.auto_exposure=0.2"])))
+    on = list(plan(load_recipe(path, ["camera.auto_exposure=0.2", "camera.auto_exposure_tone=0.5"])))
     assert all(s.camera.auto_exposure is None for s in off)
     for a, b in zip(off, on, strict=True):  # a camera setting, no draw moves
         da, db = a.model_dump(), b.model_dump()
-        assert db["camera"].pop("auto_exposure") == 0.2
+        assert db["camera"].pop("auto_exposure") == 0.2 and db["camera"].pop("auto_exposure_tone") == 0.5
         da["camera"].pop("auto_exposure")
+        assert da["camera"].pop("auto_exposure_tone") == 0.0
         assert da == db, a.id
-    for bad in ("0", "1.5", "bright"):
-        with pytest.raises(UserError, match=r"camera\.auto_exposure") as err:
-            load_recipe(path, [f"camera.auto_exposure={bad}"])
+    for key, bad in (("auto_exposure", "0"), ("auto_exposure", "1.5"), ("auto_exposure", "bright"),
+                     ("auto_exposure_tone", "2"), ("auto_exposure_tone", "-0.1")):
+        with pytest.raises(UserError, match=rf"camera\.{key}") as err:
+            load_recipe(path, [f"camera.{key}={bad}"])
         assert "\n" not in str(err.value)
 
 
@@ -95,6 +116,7 @@ def test_metadata_records_the_target_and_the_stops(builtin_pack) -> None:
     kw = dict(recipe_sha256="", facesynth_version="", blender_version="")
     meta = build_metadata(spec, builtin_pack, posed, labels, metered_ev=-1.23456789, **kw)
     assert meta["camera"]["auto_exposure"] == 0.2 and meta["camera"]["metered_ev"] == -1.2346
+    assert meta["camera"]["auto_exposure_tone"] == 0.0
     plain = build_metadata(quick_spec(), builtin_pack, posed, labels, **kw)
     assert plain["camera"]["auto_exposure"] is None and plain["camera"]["metered_ev"] is None
 
@@ -126,3 +148,27 @@ def test_a_blown_out_face_is_metered_down_and_a_dark_one_up(builtin_pack) -> Non
             assert _face_median(after.rgb, parsing) == pytest.approx(0.2, rel=0.08)  # 8-bit steps
             own = session.render(metered, v, posed)  # the session computes the parsing itself
             assert own.metered_ev == pytest.approx(after.metered_ev) and np.array_equal(own.rgb, after.rgb)
+
+
+@pytest.mark.render
+def test_an_incident_meter_keeps_light_skin_lighter_than_dark_skin(builtin_pack) -> None:
+    pytest.importorskip("bpy")
+    from facesynth.render import RenderSession
+    from facesynth.render.materials import skin_albedo
+
+    v = builtin_pack.deform()
+    medians, albedos = [], []
+    with RenderSession(builtin_pack) as session:
+        for tone_of_skin in (0.1, 0.9):
+            spec = quick_spec(width=96, height=128, samples=8, denoise=True, lights=(KEY_LIGHT,),
+                              environment="builtin:night", skin_tone=tone_of_skin)
+            spec = spec.model_copy(update={"camera": spec.camera.model_copy(
+                update={"auto_exposure": 0.2, "auto_exposure_tone": 1.0})})
+            posed = pose_sample(spec, builtin_pack)
+            parsing = compute_labels(spec, builtin_pack, v, posed).parsing
+            medians.append(_face_median(session.render(spec, v, posed, parsing=parsing).rgb, parsing))
+            albedos.append(float(np.dot(skin_albedo(tone_of_skin), REC709_LUMA)))
+    # each face lands at 0.2 x its albedo / the mid albedo: the light one brighter by their ratio
+    for median, albedo in zip(medians, albedos, strict=True):
+        assert median == pytest.approx(0.2 * albedo / MID_SKIN_ALBEDO, rel=0.1), (medians, albedos)
+    assert medians[0] / medians[1] > 2.0

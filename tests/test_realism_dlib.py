@@ -17,7 +17,9 @@ import pytest
 from facesynth.assets import parsing as P
 from facesynth.io import codecs
 from facesynth.io.image_formation import srgb_to_linear
-from facesynth.render.exposure import FACE_CLASSES, REC709_LUMA
+from facesynth.render.exposure import FACE_CLASSES, REC709_LUMA, face_target
+from facesynth.render.skin_look import skin_colours
+from facesynth.sampling.spec_look import SkinSpec
 
 pytest.importorskip("bpy")
 pytestmark = [pytest.mark.render, pytest.mark.ict]
@@ -52,10 +54,13 @@ def test_the_default_preset_is_groomed_and_dressed(renders):
         assert (parsing == P.LEFT_BROW).any() or (parsing == P.RIGHT_BROW).any(), s.id
         assert (parsing == P.CLOTHING).any(), s.id
         # the camera meters on the face: its median luminance in the clean render is the target
-        assert s.meta["camera"]["auto_exposure"] == 0.2 and isinstance(s.meta["camera"]["metered_ev"], float)
+        cam = s.meta["camera"]
+        assert cam["auto_exposure"] == 0.2 and cam["auto_exposure_tone"] == 0.5, s.id
+        assert isinstance(cam["metered_ev"], float), s.id
+        target = face_target(0.2, 0.5, skin_colours(SkinSpec(**look["skin"]))["base"])
         face = np.isin(parsing, FACE_CLASSES)
         clean = srgb_to_linear(codecs.decode_png(s.read("rgb_clean"))[..., :3][face] / 255.0)
-        assert np.median(clean @ REC709_LUMA) == pytest.approx(0.2, rel=0.1), s.id
+        assert np.median(clean @ REC709_LUMA) == pytest.approx(target, rel=0.1), s.id
     assert any(s.meta["groom"]["hair_style"] != "bald" for s in renders)
     assert any((codecs.decode_png(s.read("parsing")) == P.HAIR).any() for s in renders)
 

@@ -117,6 +117,7 @@ def build_metadata(
             "fstop": spec.camera.fstop,
             "focus_distance_mm": focus_mm,
             "auto_exposure": spec.camera.auto_exposure,
+            "auto_exposure_tone": spec.camera.auto_exposure_tone,
             "metered_ev": None if metered_ev is None else round(float(metered_ev), 4),
         },
         "head_pose": {

@@ -20,6 +20,16 @@ MAX_EV = 4.0
 MIN_FACE_PIXELS = 64
 """Fewer face pixels than this (a face out of frame or hidden) leave the exposure as rendered."""
 REC709_LUMA = np.array([0.2126, 0.7152, 0.0722])
+MID_SKIN_ALBEDO = 0.2
+"""Albedo luminance of a mid skin (tone ~0.4): with any `tone`, such a face lands at the target."""
+
+
+def face_target(target: float, tone: float, skin_albedo: tuple[float, float, float]) -> float:
+    """The median face luminance the meter aims at. A phone's face meter (`tone` 0) puts every
+    face at `target`, so light skin reads darker and dark skin lighter than they are; an incident
+    light meter (`tone` 1) exposes for the light, so each skin lands in proportion to its albedo."""
+    albedo = float(np.dot(skin_albedo, REC709_LUMA))
+    return float(target * (max(albedo, 1e-4) / MID_SKIN_ALBEDO) ** tone)
 
 
 def metered_ev(linear_rgb: np.ndarray, parsing: np.ndarray, target: float) -> float:

@@ -26,13 +26,13 @@ from facesynth.render._bpy import blender_output_to, import_bpy
 from facesynth.render.cycles_settings import cycles_settings
 from facesynth.render.datablocks import datablock_census
 from facesynth.render.device import DeviceChoice, apply_device, choose_device, gpu_backends_with_devices
-from facesynth.render.exposure import expose, metered_ev
+from facesynth.render.exposure import expose, face_target, metered_ev
 from facesynth.render.groom import GroomObjects, apply_curve_settings
 from facesynth.render.lights import LightPool
 from facesynth.render.look import LookScene, Sky
-from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of
+from facesynth.render.materials import HIDDEN, HeadMaterials, build_materials, role_of, skin_albedo
 from facesynth.render.mesh import build_head_mesh
-from facesynth.render.skin_look import pixel_footprint_mm
+from facesynth.render.skin_look import pixel_footprint_mm, skin_colours
 from facesynth.render.sync import assign, assign_matrix, write_count
 from facesynth.render.units import depth_to_mm, matrix_to_m, points_to_m
 from facesynth.render.world import World
@@ -257,7 +257,8 @@ class RenderSession:
         if spec.camera.auto_exposure is not None:
             if parsing is None:
                 parsing = self._parsing(spec, vertices_model, posed, groom)
-            ev = metered_ev(linear, parsing, spec.camera.auto_exposure)
+            target = face_target(spec.camera.auto_exposure, spec.camera.auto_exposure_tone, _skin_albedo(spec))
+            ev = metered_ev(linear, parsing, target)
             linear = expose(linear, ev)
         rgb = bgmod.encode(linear, spec.render.rgb_bit_depth)
         t4 = time.perf_counter()
@@ -302,6 +303,12 @@ class RenderSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _skin_albedo(spec: SampleSpec) -> tuple[float, float, float]:
+    """The linear albedo the skin shader starts from: the look's two pigments, else the plain tone."""
+    skin = spec.look.skin if spec.look is not None else None
+    return skin_colours(skin)["base"] if skin is not None else skin_albedo(spec.subject.skin_tone)
 
 
 def read_multilayer(path: Path, *, want_depth: bool) -> tuple[np.ndarray, np.ndarray | None]:

@@ -230,6 +230,7 @@ def _camera(r: Recipe, rng: np.random.Generator, aperture_rng: np.random.Generat
         position_jitter_mm=jitter,
         fstop=_log_uniform(aperture_rng, c.aperture_fstop) if c.aperture_fstop is not None else None,
         auto_exposure=c.auto_exposure,
+        auto_exposure_tone=c.auto_exposure_tone,
     )
 
 

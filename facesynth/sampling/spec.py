@@ -61,6 +61,8 @@ class CameraSpec(_Frozen):
     """Aperture f-number for depth of field (focused on the eyes); None: a pinhole."""
     auto_exposure: float | None = None
     """Face-priority auto exposure: the face's median linear luminance after metering; None: off."""
+    auto_exposure_tone: float = 0.0
+    """How much of the skin's albedo the meter keeps (render/exposure.py: face_target)."""
 
 
 class HeadPoseSpec(_Frozen):
