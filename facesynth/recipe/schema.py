@@ -230,7 +230,8 @@ class Camera(_Section):
     auto_exposure: float | None = Field(
         None, gt=0, le=1, description="Face-priority auto exposure: the linear render is scaled, before "
         "it is encoded, so the median luminance of the face's pixels (skin, nose, lips) is this value "
-        "(0.2 is sRGB 124), within +-4 EV. null: a fixed exposure, the scene's own light.")
+        "for a mid skin (0.2 is sRGB 124; other skins per auto_exposure_tone), within +-4 EV. null: a "
+        "fixed exposure, the scene's own light.")
     auto_exposure_tone: float = Field(
         0.0, ge=0, le=1, description="How much of the skin's own lightness the face meter keeps: the "
         "target is auto_exposure x (skin albedo luminance / 0.2)^this. 0: every face at the target "
