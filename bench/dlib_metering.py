@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 
+from facesynth.color import REC709_LUMA
+
 GREY = 0.18
 CLAMP_EV = 2.0
 
@@ -22,7 +24,7 @@ def metered_ev(lin: np.ndarray) -> float:
     h, w = lin.shape[:2]
     y, x = np.mgrid[0:h, 0:w]
     weight = np.exp(-(((x - w / 2) / (0.25 * w)) ** 2 + ((y - h / 2) / (0.25 * h)) ** 2) / 2)
-    lum = lin @ np.array([0.2126, 0.7152, 0.0722])
+    lum = lin @ REC709_LUMA
     return float(np.clip(np.log2(GREY / max((lum * weight).sum() / weight.sum(), 1e-6)), -CLAMP_EV, CLAMP_EV))
 
 
@@ -30,8 +32,8 @@ def main(path: str) -> None:
     import dlib
 
     from facesynth import open_dataset
+    from facesynth.color import linear_to_srgb, srgb_to_linear
     from facesynth.io import codecs
-    from facesynth.io.image_formation import linear_to_srgb, srgb_to_linear
 
     hog = dlib.get_frontal_face_detector()
     found = [0, 0]

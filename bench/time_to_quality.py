@@ -38,10 +38,11 @@ os.environ.setdefault("FACESYNTH_HOME", os.path.join(os.path.dirname(__file__), 
 from facesynth.assets import load_pack
 from facesynth.assets.regions import EYE_OCCLUSION, SKIN
 from facesynth.atomic import atomic_path
+from facesynth.color import srgb_to_linear
 from facesynth.geometry.pose import pose_sample
 from facesynth.geometry.raster import rasterize
 from facesynth.recipe.schema import RENDER_PRESETS
-from facesynth.render.background import encode, srgb_to_linear
+from facesynth.render.background import encode
 from facesynth.render.quick import KEY_LIGHT, quick_spec
 from facesynth.render.session import RenderSession
 from facesynth.render.sync import assign

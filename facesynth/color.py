@@ -1,6 +1,7 @@
-"""Colour temperature (kelvin) -> linear RGB of a black body, normalised to max 1.
+"""Colour maths shared by the renderer, the skin model and the camera effects: the sRGB transfer
+curve, Rec.709 luminance, CIELAB, and black bodies (kelvin -> linear RGB).
 
-We integrate Planck's law against the CIE 1931 2-degree colour matching functions, using the
+For black bodies we integrate Planck's law against the CIE 1931 2-degree colour matching functions, using the
 multi-lobe Gaussian fit of Wyman, Sloan & Shirley, "Simple Analytic Approximations to the CIE XYZ
 Color Matching Functions", JCGT 2(2), 2013 (their eq. 2), then map XYZ to linear sRGB/Rec.709
 primaries (IEC 61966-2-1 matrix). Lights are white-balanced to nothing: 6500 K is near white.
@@ -55,3 +56,33 @@ def kelvin_to_rgb(temperature_k: float) -> tuple[float, float, float]:
     rgb = np.clip(rgb, 0.0, None)
     rgb = rgb / rgb.max()
     return (float(rgb[0]), float(rgb[1]), float(rgb[2]))
+
+
+REC709_LUMA = np.array([0.2126, 0.7152, 0.0722])
+"""Relative luminance Y of linear sRGB/Rec.709 primaries (the middle row of RGB -> XYZ)."""
+_RGB_TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], REC709_LUMA, [0.0193, 0.1192, 0.9505]])
+_D65_WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
+
+
+def _float(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x)
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)
+
+
+def srgb_to_linear(x: np.ndarray) -> np.ndarray:
+    """Decode sRGB values in [0, 1] to linear light (IEC 61966-2-1); keeps a float input's dtype."""
+    x = _float(x)
+    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4).astype(x.dtype, copy=False)
+
+
+def linear_to_srgb(x: np.ndarray) -> np.ndarray:
+    """Encode linear light to sRGB in [0, 1], clipping first; keeps a float input's dtype."""
+    x = np.clip(_float(x), 0.0, 1.0)
+    return np.where(x <= 0.0031308, x * 12.92, 1.055 * np.power(x, 1 / 2.4) - 0.055).astype(x.dtype, copy=False)
+
+
+def cielab(rgb: np.ndarray) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of one linear sRGB colour."""
+    t = (_RGB_TO_XYZ @ np.asarray(rgb, dtype=np.float64)) / _D65_WHITE_XYZ
+    f = np.where(t > 216 / 24389, np.cbrt(t), (24389 / 27 * t + 16) / 116)
+    return float(116 * f[1] - 16), float(500 * (f[0] - f[1])), float(200 * (f[1] - f[2]))

@@ -8,17 +8,16 @@ import numpy as np
 import pytest
 
 from facesynth.assets import parsing as P
+from facesynth.color import REC709_LUMA, srgb_to_linear
 from facesynth.errors import UserError
 from facesynth.geometry.labels import compute_labels
 from facesynth.geometry.metadata import build_metadata
 from facesynth.geometry.pose import pose_sample
-from facesynth.io.image_formation import srgb_to_linear
 from facesynth.recipe import load_recipe
 from facesynth.render.exposure import (
     FACE_CLASSES,
     MAX_EV,
     MID_SKIN_ALBEDO,
-    REC709_LUMA,
     expose,
     face_target,
     metered_ev,

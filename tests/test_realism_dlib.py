@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from facesynth.assets import parsing as P
+from facesynth.color import REC709_LUMA, srgb_to_linear
 from facesynth.io import codecs
-from facesynth.io.image_formation import srgb_to_linear
-from facesynth.render.exposure import FACE_CLASSES, REC709_LUMA, face_target
+from facesynth.render.exposure import FACE_CLASSES, face_target
 from facesynth.render.skin_look import skin_colours
 from facesynth.sampling.spec_look import SkinSpec
 

@@ -13,19 +13,11 @@ import io
 import numpy as np
 from PIL import Image
 
+from facesynth.color import linear_to_srgb, srgb_to_linear
 from facesynth.sampling.spec_look import ImageFormationSpec
 
 SHOT_NOISE_GAIN = 4.0
 """Shot-noise variance per unit of linear signal, relative to the read-noise variance."""
-
-
-def srgb_to_linear(x: np.ndarray) -> np.ndarray:
-    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
-
-
-def linear_to_srgb(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    return np.where(x <= 0.0031308, x * 12.92, 1.055 * np.power(x, 1 / 2.4) - 0.055)
 
 
 def _convolve(img: np.ndarray, kernel: np.ndarray) -> np.ndarray:

@@ -11,18 +11,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from facesynth.color import linear_to_srgb, srgb_to_linear
 from facesynth.errors import UserError
 from facesynth.sampling.spec import BackgroundSpec
-
-
-def srgb_to_linear(c: np.ndarray) -> np.ndarray:
-    c = np.asarray(c, dtype=np.float32)
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
-
-def linear_to_srgb(c: np.ndarray) -> np.ndarray:
-    c = np.clip(np.asarray(c, dtype=np.float32), 0.0, 1.0)
-    return np.where(c <= 0.0031308, c * 12.92, 1.055 * np.power(c, 1.0 / 2.4) - 0.055).astype(np.float32)
 
 
 def cover_crop(img: Image.Image, width: int, height: int) -> Image.Image:

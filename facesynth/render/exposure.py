@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from facesynth.assets.parsing import LOWER_LIP, NOSE, SKIN, UPPER_LIP
+from facesynth.color import REC709_LUMA
 
 FACE_CLASSES = (SKIN, NOSE, LOWER_LIP, UPPER_LIP)
 """What the meter reads: the face's own skin, not hair, eyes, glasses, neck or clothing."""
@@ -19,7 +20,6 @@ MAX_EV = 4.0
 """The most the meter changes the exposure, either way (a face barely lit stays dark)."""
 MIN_FACE_PIXELS = 64
 """Fewer face pixels than this (a face out of frame or hidden) leave the exposure as rendered."""
-REC709_LUMA = np.array([0.2126, 0.7152, 0.0722])
 MID_SKIN_ALBEDO = 0.2
 """Albedo luminance of a mid skin (tone ~0.4): with any `tone`, such a face lands at the target."""
 
