@@ -214,3 +214,17 @@ def test_area_lights_get_a_quarter_of_the_drawn_watts() -> None:
         by_kind[s.lights[0].kind].append(s.lights[0].energy)
     assert by_kind["area"] and by_kind["point"]
     assert all(10 <= e <= 20 for e in by_kind["area"]) and all(40 <= e <= 80 for e in by_kind["point"])
+
+
+def test_emotion_presets_follow_the_facs_prototypes():
+    """Surprise is AU 1+2+5B+26 (the upper lid raised only slightly: no stare); fear is
+    AU 1+2+4+5+20+26 (its raised brows drawn together by the brow lowerer, AU 4)."""
+    from facesynth.recipe.presets import preset_weights
+
+    surprise, fear = preset_weights("surprise"), preset_weights("scared")
+    for side in ("_L", "_R"):
+        assert surprise["browInnerUp" + side] > 0 and surprise["browOuterUp" + side] > 0  # AU 1+2
+        assert 0 < surprise["eyeWide" + side] <= 0.5 < fear["eyeWide" + side]  # 5B, a slight raise
+        assert fear["browDown" + side] > 0 and fear["browInnerUp" + side] > 0  # AU 4 with AU 1
+        assert fear["mouthStretch" + side] > 0  # AU 20
+    assert surprise["jawOpen"] > 0 and fear["jawOpen"] > 0  # AU 26
