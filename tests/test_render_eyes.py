@@ -1,4 +1,5 @@
-"""The eyes in Cycles: the lids shade the eyeball next to them, and the lash line reads dark.
+"""The eyes in Cycles: the lids shade the eyeball next to them, the upper lash line reads dark and
+the lower one faint.
 
 Both were measured with dlib's HOG detector (bench/realism_cost.py variants no_lid_shadow and
 lash_before, docs/realism.md); these tests hold the behaviour, not the score. 96x128 px, 8 spp,
@@ -84,18 +85,37 @@ def test_lids_shadow_the_eyeball_next_to_them(pack_session) -> None:
     assert abs(drop[inner_skin]).mean() < 1.0  # the skin did not change
 
 
-def test_the_upper_lash_line_is_dark(ict_pack) -> None:
-    """ICT's lash strips over the lid margin: the pixels they cover are far darker than the lid
-    skin above them (a lash line, not a grey smear)."""
+def _lash_strips(pack, posed) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel masks of the upper and the lower eyelash strips (first surface hit)."""
+    from facesynth.render.mesh import lower_lash_polygons
+
+    shown = pack.poly_region[pack.tri_polygon] != EYE_OCCLUSION
+    ras = rasterize(posed.to_camera(pack.neutral_mm), pack.triangles[shown], posed.camera)
+    poly = np.full(ras.covered.shape, -1)
+    poly[ras.covered] = pack.tri_polygon[shown][ras.tri_id[ras.covered]]
+    lash = (poly >= 0) & (pack.poly_region[np.maximum(poly, 0)] == EYELASHES)
+    lower = lash & lower_lash_polygons(pack)[np.maximum(poly, 0)]
+    return lash & ~lower, lower
+
+
+def test_the_upper_lash_line_is_dark_and_the_lower_faint(ict_pack) -> None:
+    """ICT's lash strips over the lid margins: the upper strip's pixels are far darker than the lid
+    skin next to them (a lash line, not a grey smear); the lower strip's are only a little darker
+    (sparse, fine lower lashes, not a line of eyeliner)."""
     from facesynth.render import RenderSession
 
     spec, posed, region = _close_up(ict_pack)
-    lashes = region == EYELASHES
-    assert lashes.sum() >= 20
+    upper, lower = _lash_strips(ict_pack, posed)
+    assert upper.sum() >= 20 and lower.sum() >= 20
     with RenderSession(ict_pack, threads=2) as session:
         luma = _luma(session, spec, ict_pack, posed)
-    lid_skin = (region == SKIN) & _dilate(lashes, 3) & ~_dilate(lashes, 1)
-    assert lid_skin.sum() >= 20
-    ratio = np.median(luma[lashes]) / np.median(luma[lid_skin])
-    # 0.44 with the dense strands; 0.60 with the thin 0.8-opaque strands they replaced
-    assert ratio < 0.52, f"lash pixels at {ratio:.2f} of the lid skin's luma"
+
+    def ratio(strip: np.ndarray) -> float:
+        skin = (region == SKIN) & _dilate(strip, 3) & ~_dilate(region == EYELASHES, 1)
+        assert skin.sum() >= 20
+        return float(np.median(luma[strip]) / np.median(luma[skin]))
+
+    # upper: 0.44 with the dense strands; 0.60 with the thin 0.8-opaque strands they replaced
+    assert ratio(upper) < 0.52, f"upper lash pixels at {ratio(upper):.2f} of the lid skin's luma"
+    # lower: as dark as the upper strip (an eyeliner line) before LOWER_LASH_OPACITY
+    assert ratio(lower) > 0.7, f"lower lash pixels at {ratio(lower):.2f} of the lid skin's luma"

@@ -17,6 +17,7 @@ import numpy as np
 
 from facesynth.errors import UserError
 from facesynth.render._bpy import require_pixels
+from facesynth.render.mesh import LOWER_LASH_ATTR
 from facesynth.render.sync import assign
 
 HIDDEN = "hidden"
@@ -96,6 +97,9 @@ LASH_STRANDS_PER_UV = 150.0  # wave scale along U; ICT's lash strip spans ~0.5 i
 # smear; dlib's HOG scored the dense line +0.06 +- 0.01 higher on 24 paired renders, docs/realism.md.)
 LASH_CREST = 0.45
 LASH_OPACITY = 1.0
+LOWER_LASH_OPACITY = 0.35
+"""The lower lid's strip: lower lashes are fewer, shorter and finer than the upper ones, so a
+camera sees them as a faint fringe, not the dark eyeliner-like line of an opaque strip."""
 # Lids shade the eyeball next to them: ambient occlusion within this distance (the lid's
 # thickness, a few mm), from the head's own mesh only, darkens the eye's colour and its coat.
 LID_SHADOW_M = 0.004
@@ -329,7 +333,16 @@ def _lashes(bpy: Any) -> Any:
     strands.inputs["From Min"].default_value, strands.inputs["From Max"].default_value = LASH_CREST, 0.95
     strands.inputs["To Max"].default_value = LASH_OPACITY
     links.new(bands.outputs["Fac"], strands.inputs["Value"])
-    links.new(strands.outputs["Result"], bsdf.inputs["Alpha"])
+    lower = nodes.new("ShaderNodeAttribute")
+    lower.attribute_type, lower.attribute_name = "GEOMETRY", LOWER_LASH_ATTR
+    sparser = nodes.new("ShaderNodeMapRange")  # 1 on the upper strip, LOWER_LASH_OPACITY on the lower
+    sparser.inputs["To Min"].default_value, sparser.inputs["To Max"].default_value = 1.0, LOWER_LASH_OPACITY
+    links.new(lower.outputs["Fac"], sparser.inputs["Value"])
+    alpha = nodes.new("ShaderNodeMath")
+    alpha.operation = "MULTIPLY"
+    links.new(strands.outputs["Result"], alpha.inputs[0])
+    links.new(sparser.outputs["Result"], alpha.inputs[1])
+    links.new(alpha.outputs[0], bsdf.inputs["Alpha"])
     return mat
 
 

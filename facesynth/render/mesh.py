@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 
 from facesynth.assets.pack import FacePack
+from facesynth.assets.parsing import face_frame
+from facesynth.assets.regions import EYELASHES
 from facesynth.errors import WorkError
 from facesynth.render.units import points_to_m
 
@@ -41,5 +43,37 @@ def build_head_mesh(bpy: Any, pack: FacePack, material_of_region: Mapping[int, A
     if mesh.validate(clean_customdata=False):  # True = Blender had to repair something
         raise WorkError(f"face pack {pack.name!r}: Blender found invalid polygons in it")
     mesh.uv_layers.new(name="UVMap").data.foreach_set("uv", uvs.ravel())
+    lower = mesh.attributes.new(LOWER_LASH_ATTR, "FLOAT", "FACE")
+    lower.data.foreach_set("value", lower_lash_polygons(pack)[keep].astype(np.float32))
     mesh.shade_smooth()
     return mesh
+
+
+LOWER_LASH_ATTR = "facesynth_lower_lash"
+"""Face attribute, 1 on the pack's lower eyelash strips: their shader draws them sparser."""
+
+
+def lower_lash_polygons(pack: FacePack) -> np.ndarray:
+    """(P,) bool: eyelash polygons whose centre lies below the middle of their eye's six
+    landmarks (the lower lid's strip); all False for a pack without lashes or landmarks."""
+    region = np.asarray(pack.poly_region)
+    out = np.zeros(len(region), dtype=bool)
+    lm_idx = np.asarray(pack.landmarks_68).reshape(-1)
+    lashes = np.flatnonzero(region == EYELASHES)
+    if len(lm_idx) != 68 or len(lashes) == 0:
+        return out
+    v = np.asarray(pack.neutral_mm, dtype=np.float64)
+    rot, origin = face_frame(pack, v[lm_idx])
+    p = (v - origin) @ rot.T  # x right, y up
+    offsets = np.asarray(pack.poly_offsets)
+    corners = np.asarray(pack.poly_vertices)
+    sizes = np.diff(offsets)[lashes]
+    owner = np.repeat(np.arange(len(lashes)), sizes)
+    idx = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in lashes])
+    centre = np.zeros((len(lashes), 3))
+    np.add.at(centre, owner, p[corners[idx]])
+    centre /= sizes[:, None]
+    eyes = np.stack([p[lm_idx[36:42]].mean(axis=0), p[lm_idx[42:48]].mean(axis=0)])
+    nearest = np.argmin(np.abs(centre[:, None, 0] - eyes[None, :, 0]), axis=1)
+    out[lashes] = centre[:, 1] < eyes[nearest, 1]
+    return out
