@@ -92,7 +92,8 @@ def _dist_to_polyline(p: np.ndarray, line: np.ndarray) -> np.ndarray:
     return best
 
 
-def _polygon_centroids(pack: Any) -> np.ndarray:
+def polygon_centroids(pack: Any) -> np.ndarray:
+    """(P, 3) mean of each polygon's corners on the neutral head, model frame (mm)."""
     v = np.asarray(pack.neutral_mm, dtype=np.float64)
     offsets = np.asarray(pack.poly_offsets)
     verts = np.asarray(pack.poly_vertices)
@@ -134,7 +135,7 @@ def polygon_classes(pack: Any) -> np.ndarray:
     v = np.asarray(pack.neutral_mm, dtype=np.float64)
     rot, origin = face_frame(pack, v[lm_idx])
     lm = (v[lm_idx] - origin) @ rot.T  # x: toward image right (subject's left), y up, z forward
-    c = (_polygon_centroids(pack) - origin) @ rot.T
+    c = (polygon_centroids(pack) - origin) @ rot.T
     xy = c[:, :2]
     subject_left = c[:, 0] > 0.0
 

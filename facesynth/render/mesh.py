@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from facesynth.assets.pack import FacePack
-from facesynth.assets.parsing import face_frame
+from facesynth.assets.parsing import face_frame, polygon_centroids
 from facesynth.assets.regions import EYELASHES
 from facesynth.errors import WorkError
 from facesynth.render.units import points_to_m
@@ -64,16 +64,9 @@ def lower_lash_polygons(pack: FacePack) -> np.ndarray:
         return out
     v = np.asarray(pack.neutral_mm, dtype=np.float64)
     rot, origin = face_frame(pack, v[lm_idx])
-    p = (v - origin) @ rot.T  # x right, y up
-    offsets = np.asarray(pack.poly_offsets)
-    corners = np.asarray(pack.poly_vertices)
-    sizes = np.diff(offsets)[lashes]
-    owner = np.repeat(np.arange(len(lashes)), sizes)
-    idx = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in lashes])
-    centre = np.zeros((len(lashes), 3))
-    np.add.at(centre, owner, p[corners[idx]])
-    centre /= sizes[:, None]
-    eyes = np.stack([p[lm_idx[36:42]].mean(axis=0), p[lm_idx[42:48]].mean(axis=0)])
+    lm = (v[lm_idx] - origin) @ rot.T  # face frame: x right, y up
+    centre = (polygon_centroids(pack)[lashes] - origin) @ rot.T
+    eyes = np.stack([lm[36:42].mean(axis=0), lm[42:48].mean(axis=0)])
     nearest = np.argmin(np.abs(centre[:, None, 0] - eyes[None, :, 0]), axis=1)
     out[lashes] = centre[:, 1] < eyes[nearest, 1]
     return out
